@@ -1,0 +1,151 @@
+#!/usr/bin/env node
+/**
+ * The scrumd command line: `serve` (the default) runs the server; `user add`, `webhook add` and
+ * `reset` manage a portal's database out of band (platform.md §13.4).
+ */
+import { existsSync, rmSync } from 'node:fs';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { createApp } from './app.js';
+import { defaultConfig, type Config } from './config.js';
+import { ensurePortal } from './domain/portalSetup.js';
+import { createUser, DuplicateEmailError } from './domain/users.js';
+import { addWebhook } from './domain/webhooks.js';
+import { isValidTimeZone, nowSeconds } from './portalTime.js';
+import { IMPLEMENTED_SCOPES, parseScopeList } from './protocol/scopes.js';
+import { startServer } from './serve.js';
+import { isPostgresUrl, openStore } from './store/db.js';
+
+function intArg(name: string, min: number, max: number) {
+  return (v: string): number => {
+    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}.`);
+    return Number(v);
+  };
+}
+
+function zoneArg(v: string): string {
+  if (!isValidTimeZone(v)) throw new InvalidArgumentError('not an IANA time zone name (e.g. UTC, Europe/Berlin).');
+  return v;
+}
+
+const databaseOption = () =>
+  new Option('--database <path|url>', 'SQLite file, :memory:, or a postgres:// URL').env('SCRUMD_DATABASE').default(defaultConfig.database);
+
+const program = new Command('scrumd').description('A Bitrix24 Scrum REST API server').showHelpAfterError();
+
+program
+  .command('serve', { isDefault: true })
+  .description('run the server')
+  .addOption(new Option('--host <host>', 'address to listen on').env('HOST').default(defaultConfig.host))
+  .addOption(new Option('--port <port>', 'port to listen on (0: any free port)').env('PORT').default(defaultConfig.port).argParser(intArg('port', 0, 65535)))
+  .addOption(databaseOption())
+  .addOption(new Option('--timezone <zone>', 'portal time zone (IANA name)').env('SCRUMD_TIMEZONE').default(defaultConfig.timezone).argParser(zoneArg))
+  .addOption(new Option('--webhook-secret <secret>', "fixed secret of user 1's webhook").env('SCRUMD_WEBHOOK_SECRET'))
+  .addOption(new Option('--admin-name <name>', 'name of user 1 on a new database').env('SCRUMD_ADMIN_NAME').default(defaultConfig.adminName))
+  .addOption(new Option('--admin-email <email>', 'e-mail of user 1 on a new database').env('SCRUMD_ADMIN_EMAIL').default(defaultConfig.adminEmail))
+  .addOption(new Option('--webhook-https-only', 'refuse webhook calls over plain HTTP ("Https required.")').env('SCRUMD_WEBHOOK_HTTPS_ONLY').default(false))
+  .addOption(new Option('--body-limit <bytes>', 'largest request body').env('SCRUMD_BODY_LIMIT').default(defaultConfig.bodyLimit).argParser(intArg('body limit', 1024, 1 << 30)))
+  .addOption(new Option('--strict-errors', 'report as HTTP 400 the failures the reference swallows').env('SCRUMD_STRICT_ERRORS').default(false))
+  .addOption(new Option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent').env('SCRUMD_LOG_LEVEL').default(defaultConfig.logLevel))
+  .action(async (o) => {
+    if (o.webhookSecret !== undefined && (o.webhookSecret === '' || o.webhookSecret.includes('/'))) {
+      program.error('error: --webhook-secret must be non-empty and contain no "/"');
+    }
+    const config: Config = {
+      ...defaultConfig,
+      host: o.host,
+      port: o.port,
+      database: o.database,
+      timezone: o.timezone,
+      webhookSecret: o.webhookSecret,
+      adminName: o.adminName,
+      adminEmail: o.adminEmail,
+      webhookHttpsOnly: Boolean(o.webhookHttpsOnly),
+      bodyLimit: o.bodyLimit,
+      strictErrors: Boolean(o.strictErrors),
+      logLevel: o.logLevel,
+    };
+    const server = await startServer(config);
+    const where = isPostgresUrl(config.database) ? 'PostgreSQL' : config.database;
+    console.log(`scrumd listening on ${server.origin} (database: ${where}, time zone: ${config.timezone})`);
+    if (server.webhookUrl) {
+      console.log(`Webhook: ${server.webhookUrl}`);
+      console.log(`Try:     curl ${server.webhookUrl}user.current`);
+    } else {
+      console.log(`Webhook: ${server.origin}/rest/1/<secret>/ — the secret of user 1 was printed at first start and is stored only hashed;`);
+      console.log('         set SCRUMD_WEBHOOK_SECRET (or --webhook-secret) to fix one, or run `scrumd webhook add --user 1`.');
+    }
+    const stop = async (signal: string) => {
+      server.app.log.info({ signal }, 'shutting down');
+      await server.close();
+      process.exit(0);
+    };
+    process.once('SIGINT', () => void stop('SIGINT'));
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+  });
+
+/** Opens the database of a CLI command (migrated, first start applied) and closes it afterwards. */
+async function withPortal<T>(database: string, fn: (app: ReturnType<typeof createApp>) => Promise<T>): Promise<T> {
+  const store = await openStore(database);
+  const log = { error: console.error, warn: console.error, info: () => {} };
+  try {
+    const app = createApp({ ...defaultConfig, database }, store, log);
+    await ensurePortal(app, nowSeconds());
+    return await fn(app);
+  } finally {
+    await store.close();
+  }
+}
+
+const user = program.command('user').description('manage users');
+user
+  .command('add')
+  .description('add a user (an active employee); prints its id')
+  .requiredOption('--email <email>', 'e-mail (unique)')
+  .option('--name <name>', 'first name', '')
+  .option('--last-name <name>', 'last name', '')
+  .option('--admin', 'make the user a portal administrator', false)
+  .addOption(databaseOption())
+  .action(async (o) => {
+    await withPortal(o.database, async (app) => {
+      try {
+        const id = await createUser(app.store.db, { email: o.email, isAdmin: o.admin, fields: { NAME: o.name, LAST_NAME: o.lastName } }, nowSeconds());
+        console.log(id);
+      } catch (e) {
+        if (e instanceof DuplicateEmailError) program.error(`error: ${e.message}`);
+        throw e;
+      }
+    });
+  });
+
+const webhook = program.command('webhook').description('manage incoming webhooks');
+webhook
+  .command('add')
+  .description("add an incoming webhook for a user; prints its URL")
+  .requiredOption('--user <id>', 'the user the webhook acts as', intArg('user', 1, Number.MAX_SAFE_INTEGER))
+  .option('--scope <list>', 'comma-separated scopes', IMPLEMENTED_SCOPES.join(','))
+  .option('--secret <secret>', 'a fixed secret (default: random)')
+  .option('--origin <url>', 'server origin to print in the URL', `http://${defaultConfig.host}:${defaultConfig.port}`)
+  .addOption(databaseOption())
+  .action(async (o) => {
+    const scopes = parseScopeList(o.scope);
+    const unknown = scopes.filter((s) => !(IMPLEMENTED_SCOPES as readonly string[]).includes(s));
+    if (unknown.length > 0) program.error(`error: unknown scope(s): ${unknown.join(', ')} (known: ${IMPLEMENTED_SCOPES.join(', ')})`);
+    await withPortal(o.database, async (app) => {
+      const u = await app.store.db.selectFrom('users').select('id').where('id', '=', o.user).executeTakeFirst();
+      if (!u) program.error(`error: no user ${o.user}`);
+      const hook = await addWebhook(app.store.db, { userId: o.user, scopes, secret: o.secret }, nowSeconds());
+      console.log(`${o.origin.replace(/\/+$/, '')}/rest/${o.user}/${hook.secret}/`);
+    });
+  });
+
+program
+  .command('reset')
+  .description('delete an embedded database (everything in it); the next start begins afresh')
+  .addOption(databaseOption())
+  .action((o) => {
+    if (isPostgresUrl(o.database)) program.error('error: reset deletes SQLite files only; drop the PostgreSQL database instead');
+    for (const f of [o.database, `${o.database}-wal`, `${o.database}-shm`]) if (existsSync(f)) rmSync(f);
+    console.log(`deleted ${o.database}`);
+  });
+
+await program.parseAsync(process.argv);

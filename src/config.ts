@@ -1,0 +1,33 @@
+/** Server settings, from the command line and the environment (the CLI fills them in). */
+export interface Config {
+  host: string;
+  port: number;
+  /** SQLite file path, `:memory:`, or a `postgres://` URL */
+  database: string;
+  /** IANA name of the portal time zone */
+  timezone: string;
+  /** fixes the secret of user 1's webhook (sandboxes and CI need a known URL) */
+  webhookSecret?: string;
+  adminName: string;
+  adminEmail: string;
+  /** answer plain-HTTP webhook calls with INVALID_REQUEST "Https required." (off by default) */
+  webhookHttpsOnly: boolean;
+  /** largest accepted request body in bytes */
+  bodyLimit: number;
+  /** report the failures the reference swallows as HTTP 400 errors (scrum-api.md B9) */
+  strictErrors: boolean;
+  logLevel: string;
+}
+
+export const defaultConfig: Config = {
+  host: '127.0.0.1',
+  port: 8080,
+  database: './data/scrumd.db',
+  timezone: 'UTC',
+  adminName: 'Admin',
+  adminEmail: 'admin@example.com',
+  webhookHttpsOnly: false,
+  bodyLimit: 8 * 1024 * 1024,
+  strictErrors: false,
+  logLevel: 'warn',
+};

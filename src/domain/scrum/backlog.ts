@@ -1,0 +1,107 @@
+/** The backlog rules of scrum-api.md C1, in the reference's check order. */
+import type { Kysely } from 'kysely';
+import { methodError } from '../../protocol/errors.js';
+import type { Caller } from '../../protocol/registry.js';
+import type { Database } from '../../store/schema.js';
+import { canReadGroup } from '../groups.js';
+import { userExists } from '../users.js';
+import { backlogObject, entityHasItems, getBacklogOfGroup, getEntity, isUniqueViolation } from './entities.js';
+
+/** A user id field: null when the input was not numeric (then it is not considered). */
+export type UserIdInput = number | null;
+
+async function checkUsers(db: Kysely<Database>, createdBy: UserIdInput, modifiedBy: UserIdInput): Promise<void> {
+  if (createdBy !== null && !(await userExists(db, createdBy))) throw methodError('createdBy user not found');
+  if (modifiedBy !== null && !(await userExists(db, modifiedBy))) throw methodError('modifiedBy user not found');
+}
+
+export async function addBacklog(
+  db: Kysely<Database>,
+  caller: Caller,
+  input: { groupId: number; createdBy: UserIdInput; modifiedBy: UserIdInput },
+) {
+  const { groupId, createdBy, modifiedBy } = input;
+  if (groupId === 0) throw methodError('Group id not found');
+  if (!(await canReadGroup(db, caller, groupId))) throw methodError('Access denied');
+  if (await getBacklogOfGroup(db, groupId)) throw methodError('Backlog already added');
+  await checkUsers(db, createdBy, modifiedBy);
+  const creator = createdBy ?? 0;
+  // The reference's insert fails without an author (CREATED_BY is required non-zero).
+  if (creator <= 0) throw methodError('Unable to add backlog');
+  let id: number;
+  try {
+    const r = await db
+      .insertInto('scrum_entities')
+      .values({ group_id: groupId, entity_type: 'backlog', name: '', sort: 0, created_by: creator, modified_by: creator, info: '{}' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    id = r.id;
+  } catch (e) {
+    // Another request added the group's backlog first: the database holds one backlog per group.
+    if (isUniqueViolation(e)) throw methodError('Backlog already added');
+    throw methodError('Unable to add backlog');
+  }
+  // modifiedBy echoes the validated input, not the stored value (C1.1).
+  return { id, groupId, createdBy: creator, modifiedBy: modifiedBy ?? 0 };
+}
+
+export async function updateBacklog(
+  db: Kysely<Database>,
+  caller: Caller,
+  input: { id: number; groupId: number | null; createdBy: UserIdInput; modifiedBy: UserIdInput },
+) {
+  const { id, groupId, createdBy, modifiedBy } = input;
+  if (id === 0) throw methodError('Backlog id not found');
+  const backlog = await getEntity(db, id);
+  if (!backlog || backlog.entity_type !== 'backlog') throw methodError('Backlog not found');
+  if (!(await canReadGroup(db, caller, backlog.group_id))) throw methodError('Access denied');
+  let newGroup = backlog.group_id;
+  if (groupId !== null) {
+    if (groupId !== backlog.group_id) {
+      if (await entityHasItems(db, id)) throw methodError('It is forbidden move a backlog with items');
+      if (await getBacklogOfGroup(db, groupId)) throw methodError('The target group already has a backlog');
+    }
+    newGroup = groupId; // no access check on the target group (B-4)
+  }
+  await checkUsers(db, createdBy, modifiedBy);
+  const set: { group_id?: number; modified_by?: number } = {};
+  if (newGroup !== 0) set.group_id = newGroup;
+  if (modifiedBy !== null && modifiedBy !== 0) set.modified_by = modifiedBy;
+  if (Object.keys(set).length > 0) {
+    try {
+      await db.updateTable('scrum_entities').set(set).where('id', '=', id).execute();
+    } catch {
+      // e.g. another request gave the target group a backlog meanwhile
+      throw methodError('Unable to update backlog');
+    }
+  }
+  // Built from the in-memory state, not re-read (C1.2).
+  return {
+    id,
+    groupId: newGroup,
+    createdBy: createdBy ?? backlog.created_by,
+    modifiedBy: modifiedBy ?? 0,
+  };
+}
+
+export async function getBacklog(db: Kysely<Database>, caller: Caller, groupId: number) {
+  if (groupId === 0) throw methodError('Group id not found');
+  const backlog = await getBacklogOfGroup(db, groupId);
+  if (!backlog) throw methodError('Backlog not found');
+  if (!(await canReadGroup(db, caller, groupId))) throw methodError('Access denied');
+  return backlogObject(backlog);
+}
+
+export async function deleteBacklog(db: Kysely<Database>, caller: Caller, id: number): Promise<unknown[]> {
+  if (id === 0) throw methodError('Backlog id not found');
+  const backlog = await getEntity(db, id);
+  if (!backlog || backlog.entity_type !== 'backlog') throw methodError('Backlog not found');
+  if (!(await canReadGroup(db, caller, backlog.group_id))) throw methodError('Access denied');
+  if (await entityHasItems(db, id)) throw methodError('It is forbidden remove a backlog with items');
+  await db.deleteFrom('scrum_entities').where('id', '=', id).execute();
+  return [];
+}
+
+export const BACKLOG_FIELDS = {
+  fields: { groupId: { type: 'integer' }, createdBy: { type: 'integer' }, modifiedBy: { type: 'integer' } },
+};

@@ -1,0 +1,125 @@
+/** sonet_group.* (platform.md §5): legacy-sonet family — exact UPPER_CASE parameter names, `"error": ""`. */
+import { RestError } from '../protocol/errors.js';
+import { own, toInt, toStr, type PhpMap } from '../protocol/php.js';
+import { family, type CallContext } from '../protocol/registry.js';
+import { GroupValidationError, createGroup, getGroup, insertMember, recountMembers, type GroupFields } from '../domain/groups.js';
+import { inTransaction } from './transaction.js';
+
+/** A method's own failure in this family: `"error": ""`, HTTP 400. */
+export function sonetError(description: string): RestError {
+  return new RestError('', description, 400);
+}
+
+function yn(v: unknown, fallback: 'Y' | 'N'): string {
+  return v === 'Y' || v === 'N' ? v : fallback;
+}
+
+function optionalInt(p: PhpMap, key: string): number | null | undefined {
+  const v = own(p, key);
+  if (v === undefined) return undefined;
+  const n = toInt(v);
+  return n > 0 ? n : null;
+}
+
+function optionalStr(p: PhpMap, key: string): string | null | undefined {
+  const v = own(p, key);
+  if (v === undefined) return undefined;
+  return v === null ? null : toStr(v);
+}
+
+/** Group fields as top-level parameters; `~`/`=`-prefixed names are never read (platform.md §5.1.1). */
+export function readGroupFields(ctx: CallContext, mode: 'create' | 'update'): GroupFields {
+  const p = ctx.params;
+  const f: GroupFields = {};
+  const name = own(p, 'NAME');
+  if (name !== undefined) f.name = toStr(name);
+  const description = optionalStr(p, 'DESCRIPTION');
+  if (description !== undefined) f.description = description;
+  const keywords = optionalStr(p, 'KEYWORDS');
+  if (keywords !== undefined) f.keywords = keywords;
+  if (own(p, 'VISIBLE') !== undefined || mode === 'create') f.visible = yn(own(p, 'VISIBLE'), 'Y');
+  if (own(p, 'OPENED') !== undefined || mode === 'create') f.opened = yn(own(p, 'OPENED'), 'N');
+  if (own(p, 'CLOSED') !== undefined || mode === 'create') f.closed = yn(own(p, 'CLOSED'), 'N');
+  if (own(p, 'PROJECT') !== undefined || mode === 'create') f.project = yn(own(p, 'PROJECT'), 'N');
+  if (own(p, 'LANDING') !== undefined) f.landing = yn(own(p, 'LANDING'), 'N');
+  const initiate = own(p, 'INITIATE_PERMS');
+  if (mode === 'create') f.initiatePerms = initiate === 'A' || initiate === 'E' || initiate === 'K' ? initiate : 'K';
+  else if (initiate !== undefined) f.initiatePerms = toStr(initiate);
+  const spam = own(p, 'SPAM_PERMS');
+  if (mode === 'create') f.spamPerms = typeof spam === 'string' && spam !== '' ? spam : 'A';
+  else if (spam !== undefined) f.spamPerms = toStr(spam);
+  for (const [key, prop] of [
+    ['SCRUM_MASTER_ID', 'scrumMasterId'],
+    ['SCRUM_OWNER_ID', 'scrumOwnerId'],
+    ['SCRUM_SPRINT_DURATION', 'scrumSprintDuration'],
+  ] as const) {
+    const v = optionalInt(p, key);
+    if (v !== undefined) f[prop] = v;
+  }
+  const resp = optionalStr(p, 'SCRUM_TASK_RESPONSIBLE');
+  if (resp !== undefined) f.scrumTaskResponsible = resp === '' ? null : resp;
+  for (const [key, prop] of [
+    ['PROJECT_DATE_START', 'projectDateStart'],
+    ['PROJECT_DATE_FINISH', 'projectDateFinish'],
+  ] as const) {
+    const v = own(p, key);
+    if (v !== undefined) f[prop] = typeof v === 'string' ? ctx.app.time.parseDateString(v, ctx.now) : null;
+  }
+  const subject = own(p, 'SUBJECT_ID');
+  if (subject !== undefined && toInt(subject) > 0) f.subjectId = toInt(subject);
+  const site = own(p, 'SITE_ID');
+  if (typeof site === 'string' && site !== '') f.siteId = site;
+  else if (Array.isArray(site) && site.length > 0) f.siteId = toStr(site[0]);
+  const avatar = own(p, 'AVATAR_TYPE');
+  if (typeof avatar === 'string' && AVATAR_TYPES.includes(avatar)) f.avatarType = avatar;
+  return f;
+}
+
+/** The predefined avatar codes a group may name. */
+export const AVATAR_TYPES = ['folder', 'checks', 'pie', 'bag', 'members', 'chat', 'calendar', 'briefcase', 'disk', 'landing'];
+
+export function validationToRest(e: unknown): never {
+  if (e instanceof GroupValidationError) throw new RestError(e.code, e.message, 400);
+  throw e;
+}
+
+export const sonetGroupMethods = family(['sonet_group'], {
+  'sonet_group.create': (ctx) => {
+    const fields = readGroupFields(ctx, 'create');
+    const requestedOwner = toInt(own(ctx.params, 'OWNER_ID'));
+    // OWNER_ID is honoured for administrators only; everyone else becomes the owner (§5.1.1).
+    const ownerId = ctx.caller.isAdmin && requestedOwner > 0 ? requestedOwner : ctx.caller.userId;
+    return inTransaction(ctx, (db) => createGroup(db, { ...fields, ownerId }, ctx.now)).catch(validationToRest);
+  },
+
+  'sonet_group.user.add': (ctx) => {
+    const groupId = toInt(own(ctx.params, 'GROUP_ID'));
+    if (groupId <= 0) throw sonetError('Wrong group ID');
+    if (!ctx.caller.isAdmin) throw sonetError('No permissions to add users');
+    const ids = userIdList(own(ctx.params, 'USER_ID'));
+    if (ids.length === 0) throw sonetError('Wrong user IDs');
+    return inTransaction(ctx, async (db) => {
+      const group = await getGroup(db, groupId);
+      if (!group) throw sonetError('Socialnetwork group not found');
+      const existing = await db.selectFrom('users').select('id').where('id', 'in', ids).execute();
+      const known = new Set(existing.map((r) => r.id));
+      const related = await db.selectFrom('group_members').select('user_id').where('group_id', '=', groupId).execute();
+      const skip = new Set(related.map((r) => r.user_id));
+      const added: string[] = [];
+      for (const id of ids) {
+        if (!known.has(id) || skip.has(id)) continue;
+        await insertMember(db, { groupId, userId: id, role: 'K', initiatedByType: 'G', initiatedBy: group.owner_id }, ctx.now);
+        added.push(String(id));
+      }
+      if (added.length > 0) await recountMembers(db, groupId);
+      return added;
+    });
+  },
+});
+
+/** `USER_ID` as one id or a list: positive ids, deduplicated, ascending. */
+export function userIdList(v: unknown): number[] {
+  const raw = typeof v === 'object' && v !== null ? Object.values(v) : v === undefined ? [] : [v];
+  const ids = raw.map((x) => toInt(x)).filter((n) => n > 0);
+  return [...new Set(ids)].sort((a, b) => a - b);
+}

@@ -1,0 +1,85 @@
+/**
+ * Authentication and scope checks (protocol.md §9): incoming webhooks by user id and secret,
+ * OAuth access tokens by the `auth`/`access_token` parameter or a Bearer header.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { App } from '../app.js';
+import { Errors } from './errors.js';
+import type { Caller, MethodDef } from './registry.js';
+
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret, 'utf8').digest('hex');
+}
+
+const SECRET_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+
+/** A new webhook secret: 16 lower-case letters and digits, like production codes. */
+export function newWebhookSecret(): string {
+  const bytes = randomBytes(16);
+  let s = '';
+  for (const b of bytes) s += SECRET_ALPHABET[b % SECRET_ALPHABET.length];
+  return s;
+}
+
+/** Records activity at most once a minute per user, so reads stay reads. */
+const ACTIVITY_GRANULARITY = 60;
+/** A call after this long without activity counts as a new login (platform.md §3.6). */
+const LOGIN_GAP = 30 * 60;
+
+async function touchUser(app: App, userId: number, lastActivity: number | null, now: number): Promise<void> {
+  if (lastActivity !== null && now - lastActivity < ACTIVITY_GRANULARITY) return;
+  const newLogin = lastActivity === null || now - lastActivity > LOGIN_GAP;
+  await app.store.db
+    .updateTable('users')
+    .set(newLogin ? { last_activity: now, last_login: now } : { last_activity: now })
+    .where('id', '=', userId)
+    .execute();
+}
+
+export interface WebhookCredentials {
+  user: string;
+  secret: string;
+}
+
+export async function authenticateWebhook(
+  app: App,
+  cred: WebhookCredentials,
+  method: MethodDef,
+  secure: boolean,
+  now: number,
+): Promise<Caller> {
+  if (app.config.webhookHttpsOnly && !secure) throw Errors.httpsRequired();
+  if (!/^\d+$/.test(cred.user) || cred.secret === '') throw Errors.invalidCredentials();
+  const userId = Number(cred.user);
+  const row = await app.store.db
+    .selectFrom('webhooks')
+    .innerJoin('users', 'users.id', 'webhooks.user_id')
+    .select([
+      'webhooks.id as webhookId',
+      'webhooks.scopes',
+      'webhooks.expires_at',
+      'users.active as userActive',
+      'users.is_admin',
+      'users.last_activity',
+    ])
+    .where('webhooks.user_id', '=', userId)
+    .where('webhooks.secret_hash', '=', hashSecret(cred.secret))
+    .where('webhooks.active', '=', 'Y')
+    .executeTakeFirst();
+  if (!row || (row.expires_at !== null && row.expires_at <= now)) throw Errors.invalidCredentials();
+  const scopes = row.scopes.split(',').filter((s) => s !== '');
+  if (!hasScope(scopes, method)) throw Errors.insufficientScope('webhook');
+  if (row.userActive !== 'Y') throw Errors.authorizationError();
+  await touchUser(app, userId, row.last_activity, now);
+  return { userId, isAdmin: row.is_admin === 'Y', authType: 'webhook', credentialId: row.webhookId, scopes };
+}
+
+/** OAuth tokens are issued by the local authorization server (a later step); until then none is valid. */
+export async function authenticateToken(_app: App, _token: string): Promise<Caller> {
+  throw Errors.invalidToken();
+}
+
+/** Global-scope methods need no grant; others need one of their scopes (protocol.md §9.4). */
+export function hasScope(granted: readonly string[], method: MethodDef): boolean {
+  return method.scopes.length === 0 || method.scopes.some((s) => granted.includes(s));
+}

@@ -1,0 +1,121 @@
+/**
+ * One classic REST call from route to envelope, in the reference's processing order
+ * (protocol.md §3): route → parameters → resolve (404 before auth) → authenticate and check
+ * the scope → `start` → execute → envelope.
+ */
+import type { App } from '../app.js';
+import { authenticateToken, authenticateWebhook } from './auth.js';
+import { preciseNow, successBody, timeBlock } from './envelope.js';
+import { Errors, RestError } from './errors.js';
+import { own, toInt, type PhpMap } from './php.js';
+import { Page, type Caller, type MethodDef, type MethodRegistry } from './registry.js';
+
+export interface IncomingCall {
+  /** non-empty path segments after `/rest/`, percent-decoded */
+  segments: string[];
+  /** query and body parameters merged (protocol.md §2.1) */
+  params: PhpMap;
+  /** token of an `Authorization: Bearer` header */
+  bearer?: string;
+  secure: boolean;
+  /** preciseNow() when the request arrived */
+  start: number;
+}
+
+export interface OutgoingResponse {
+  status: number;
+  body: Record<string, unknown>;
+  xml: boolean;
+}
+
+/** The answer for REST 3.0 paths on a classic-only server (protocol.md §1.5). */
+function restV3NotFound(method: string): OutgoingResponse {
+  return {
+    status: 404,
+    xml: false,
+    body: { error: { code: 'BITRIX_REST_V3_EXCEPTION_METHODNOTFOUNDEXCEPTION', message: `Method ${method} not found` } },
+  };
+}
+
+/** Lower-cases the name and strips a `.json`/`.xml` transport suffix. */
+export function normalizeMethodName(raw: string): { name: string; xml: boolean } {
+  const lower = raw.toLowerCase();
+  const dot = lower.lastIndexOf('.');
+  const suffix = dot >= 0 ? lower.slice(dot + 1) : '';
+  if (suffix === 'json' || suffix === 'xml') return { name: lower.slice(0, dot), xml: suffix === 'xml' };
+  return { name: lower, xml: false };
+}
+
+export interface ExecutionResult {
+  result: unknown;
+  next?: number;
+  total?: number;
+  processing: number;
+}
+
+/** Runs a resolved method for an authenticated caller; reserved `start` is consumed here. */
+export async function execute(app: App, method: MethodDef, caller: Caller, params: PhpMap, now: number): Promise<ExecutionResult> {
+  const start = own(params, 'start') === undefined ? 0 : toInt(params.start);
+  delete params.start;
+  const t0 = preciseNow();
+  const value = await method.handler({ app, caller, params, start, now });
+  const processing = preciseNow() - t0;
+  if (value instanceof Page) return { result: value.result, next: value.next, total: value.total, processing };
+  return { result: value, processing };
+}
+
+export async function dispatch(app: App, registry: MethodRegistry, call: IncomingCall): Promise<OutgoingResponse> {
+  const seg = call.segments;
+  if (seg[0]?.toLowerCase() === 'api') return restV3NotFound(seg[seg.length - 1] ?? '');
+  let xml = false;
+  try {
+    let rawMethod: string | undefined;
+    const params = call.params;
+    if (seg.length === 1) {
+      rawMethod = seg[0];
+    } else if (seg.length === 3) {
+      rawMethod = seg[2];
+      // The path's webhook credentials override same-named parameters (protocol.md §1.2).
+      params.aplogin = seg[0];
+      params.ap = seg[1];
+    }
+    const norm = rawMethod === undefined ? undefined : normalizeMethodName(rawMethod);
+    xml = norm?.xml ?? false;
+    delete params.state;
+    const method = norm ? registry.resolve(norm.name) : undefined;
+    if (!method) throw Errors.methodNotFound();
+
+    const now = Math.floor(call.start);
+    let caller: Caller;
+    const aplogin = own(params, 'aplogin');
+    const ap = own(params, 'ap');
+    if (typeof aplogin === 'string' && typeof ap === 'string') {
+      caller = await authenticateWebhook(app, { user: aplogin, secret: ap }, method, call.secure, now);
+      delete params.aplogin;
+      delete params.ap;
+    } else {
+      const auth = own(params, 'auth');
+      const accessToken = own(params, 'access_token');
+      const token =
+        call.bearer ?? (typeof auth === 'string' ? auth : typeof accessToken === 'string' ? accessToken : undefined);
+      if (token === undefined || token === '') throw Errors.noAuth();
+      caller = await authenticateToken(app, token);
+      delete params.auth;
+      delete params.access_token;
+      delete params.auth_connector;
+    }
+
+    const r = await execute(app, method, caller, params, now);
+    const time = timeBlock(app.time, call.start, preciseNow(), r.processing);
+    return { status: 200, xml, body: successBody(r.result, time, r.next, r.total) };
+  } catch (e) {
+    return { ...errorResponse(app, e), xml };
+  }
+}
+
+export function errorResponse(app: App, e: unknown): { status: number; body: Record<string, unknown> } {
+  if (e instanceof RestError) return { status: e.status, body: e.body() };
+  app.log.error({ err: e }, 'unexpected failure in a REST call');
+  const err = Errors.internal();
+  return { status: err.status, body: err.body() };
+}

@@ -1,0 +1,50 @@
+/** Starting and stopping a scrumd server: store, migrations, first start, HTTP listener. */
+import type { FastifyInstance } from 'fastify';
+import { createApp, type App } from './app.js';
+import type { Config } from './config.js';
+import { ensurePortal, type PortalState } from './domain/portalSetup.js';
+import { createRegistry } from './methods/index.js';
+import { nowSeconds } from './portalTime.js';
+import { openStore } from './store/db.js';
+import { buildServer, createFastify } from './transport/server.js';
+
+export interface RunningServer {
+  app: App;
+  fastify: FastifyInstance;
+  /** e.g. http://127.0.0.1:8080 */
+  origin: string;
+  portal: PortalState;
+  /** user 1's webhook base URL when its secret is known */
+  webhookUrl?: string;
+  close(): Promise<void>;
+}
+
+export async function startServer(config: Config, opts: { logger?: boolean | object } = {}): Promise<RunningServer> {
+  const fastify = createFastify(config, opts.logger ?? { level: config.logLevel });
+  const store = await openStore(config.database);
+  try {
+    const app = createApp(config, store, fastify.log);
+    const portal = await ensurePortal(app, nowSeconds());
+    buildServer(app, createRegistry(), fastify);
+    await fastify.listen({ host: config.host, port: config.port });
+    const addr = fastify.server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : config.port;
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    const origin = `http://${host}:${port}`;
+    return {
+      app,
+      fastify,
+      origin,
+      portal,
+      webhookUrl: portal.secret ? `${origin}/rest/1/${portal.secret}/` : undefined,
+      close: async () => {
+        await fastify.close();
+        await store.close();
+      },
+    };
+  } catch (e) {
+    await fastify.close().catch(() => {});
+    await store.close();
+    throw e;
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * The migrations, one list for both dialects. Each migration receives the few dialect-specific
+ * pieces it needs (the auto-increment id column) through its context.
+ */
+import type { CreateTableBuilder, Kysely, Migration, MigrationProvider } from 'kysely';
+import * as m001 from './001_initial.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface MigrationContext {
+  dialect: Dialect;
+  /** Adds the table's auto-increment integer primary key `id`; ids are never reused. */
+  idColumn: <T extends string>(t: CreateTableBuilder<T, never>) => CreateTableBuilder<T, 'id'>;
+}
+
+type Step = { up(db: Kysely<any>, ctx: MigrationContext): Promise<void> };
+const steps: Record<string, Step> = { '001_initial': m001 };
+
+export class ScrumdMigrations implements MigrationProvider {
+  constructor(private readonly dialect: Dialect) {}
+
+  async getMigrations(): Promise<Record<string, Migration>> {
+    const ctx: MigrationContext = {
+      dialect: this.dialect,
+      idColumn: (t) =>
+        this.dialect === 'sqlite'
+          ? t.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+          : t.addColumn('id', 'serial', (c) => c.primaryKey()),
+    };
+    const out: Record<string, Migration> = {};
+    for (const [name, step] of Object.entries(steps)) out[name] = { up: (db) => step.up(db, ctx) };
+    return out;
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * The HTTP transport: Fastify routes for `/rest/{user}/{secret}/{method}` and `/rest/{method}`
+ * (any HTTP method, repeated slashes collapsed, never a redirect), body reading, CORS headers,
+ * and rendering of the envelope as JSON or XML.
+ */
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { App } from '../app.js';
+import type { Config } from '../config.js';
+import { dispatch, errorResponse, type OutgoingResponse } from '../protocol/dispatch.js';
+import { preciseNow, toXml } from '../protocol/envelope.js';
+import { Errors } from '../protocol/errors.js';
+import { parsePhpQuery, urlDecode } from '../protocol/formDecoding.js';
+import type { MethodRegistry } from '../protocol/registry.js';
+import { decodeBody, mergeParams } from './requestBody.js';
+
+const REST_HEADERS = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-headers': 'origin, content-type, accept',
+  'x-content-type-options': 'nosniff',
+};
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    scrumdStart: number;
+  }
+}
+
+function send(reply: FastifyReply, res: OutgoingResponse): FastifyReply {
+  reply.code(res.status).headers(REST_HEADERS);
+  if (res.xml) return reply.type('text/xml; charset=utf-8').send(toXml(res.body));
+  return reply.type('application/json; charset=utf-8').send(JSON.stringify(res.body));
+}
+
+function bearerToken(header: string | undefined): string | undefined {
+  const m = /^bearer +(.+)$/i.exec(header ?? '');
+  return m ? m[1]!.trim() : undefined;
+}
+
+/** Path segments after `/rest/`, empty ones dropped (so `//` and trailing `/` route alike). */
+export function restSegments(url: string): string[] {
+  const path = url.split('?')[0]!.split('#')[0]!;
+  const parts = path.split('/').filter((p) => p !== '');
+  const i = parts.findIndex((p) => p.toLowerCase() === 'rest');
+  return parts.slice(i + 1).map((p) => {
+    try {
+      return decodeURIComponent(p);
+    } catch {
+      return urlDecode(p);
+    }
+  });
+}
+
+export function buildServer(app: App, registry: MethodRegistry, fastify: FastifyInstance): FastifyInstance {
+  // Bodies are read raw and decoded by the protocol rules, whatever their content type.
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  fastify.addHook('onRequest', async (req) => {
+    req.scrumdStart = preciseNow();
+  });
+
+  const handler = async (req: FastifyRequest, reply: FastifyReply) => {
+    if (req.method === 'OPTIONS') return reply.code(200).headers(REST_HEADERS).send();
+    const qIndex = req.url.indexOf('?');
+    const query = parsePhpQuery(qIndex >= 0 ? req.url.slice(qIndex + 1) : '');
+    const body = req.method === 'POST' ? await decodeBody(req.body as Buffer | undefined, req.headers['content-type']) : null;
+    const res = await dispatch(app, registry, {
+      segments: restSegments(req.url),
+      params: mergeParams(query, body),
+      bearer: bearerToken(req.headers.authorization),
+      secure: req.protocol === 'https',
+      start: req.scrumdStart,
+    });
+    return send(reply, res);
+  };
+  fastify.all('/rest', handler);
+  fastify.all('/rest/*', handler);
+
+  fastify.setErrorHandler((err: Error & { code?: string; statusCode?: number }, req, reply) => {
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      const e = Errors.bodyTooLarge(app.config.bodyLimit);
+      return send(reply, { status: e.status, body: e.body(), xml: false });
+    }
+    if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
+      // A request the HTTP layer could not read (bad content length, aborted body, …).
+      return send(reply, { status: 400, body: { error: 'INVALID_REQUEST', error_description: err.message }, xml: false });
+    }
+    req.log.error({ err }, 'unhandled error');
+    const r = errorResponse(app, err);
+    return send(reply, { ...r, xml: false });
+  });
+
+  fastify.setNotFoundHandler((_req, reply) =>
+    reply.code(404).type('application/json; charset=utf-8').send({ error: 'NOT_FOUND', error_description: 'Not found' }),
+  );
+  return fastify;
+}
+
+export function createFastify(config: Config, logger: boolean | object): FastifyInstance {
+  return Fastify({
+    logger,
+    bodyLimit: config.bodyLimit,
+    // REST paths are parsed by restSegments; the router must not answer //rest or /rest/ differently.
+    routerOptions: { ignoreDuplicateSlashes: true, ignoreTrailingSlash: true, maxParamLength: 10_000 },
+  });
+}

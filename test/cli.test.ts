@@ -1,0 +1,140 @@
+/** The scrumd command line, run as a real process: serve, first start, restart, user add, webhook add, reset. */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { errorOf, rawCall } from './helpers/harness.js';
+
+const CLI = ['--import', 'tsx', 'src/cli.ts'];
+const dir = mkdtempSync(join(tmpdir(), 'scrumd-cli-'));
+const children: ChildProcess[] = [];
+after(() => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const e: NodeJS.ProcessEnv = { ...process.env, ...extra };
+  for (const k of ['HOST', 'PORT', 'SCRUMD_DATABASE', 'SCRUMD_WEBHOOK_SECRET', 'SCRUMD_TIMEZONE']) if (!(k in extra)) delete e[k];
+  return e;
+}
+
+/** Starts `scrumd serve` and resolves with its printed lines once it is ready. */
+function serve(args: string[], extra: Record<string, string> = {}): Promise<{ proc: ChildProcess; lines: string[]; origin: string }> {
+  const proc = spawn(process.execPath, [...CLI, 'serve', '--host', '127.0.0.1', ...args], { env: env(extra), stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(proc);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`no ready line: ${out} ${err}`)), 20_000);
+    proc.stderr!.on('data', (d) => (err += d));
+    proc.stdout!.on('data', (d) => {
+      out += d;
+      if (/Webhook: .*\n/.test(out)) {
+        clearTimeout(timer);
+        const lines = out.split('\n');
+        const origin = /listening on (\S+)/.exec(out)![1]!;
+        resolve({ proc, lines, origin });
+      }
+    });
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited ${code}: ${out} ${err}`));
+    });
+  });
+}
+
+function stop(proc: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    proc.removeAllListeners('exit');
+    proc.on('exit', (code) => resolve(code));
+    proc.kill('SIGTERM');
+  });
+}
+
+function run(args: string[], extra: Record<string, string> = {}) {
+  return spawnSync(process.execPath, [...CLI, ...args], { env: env(extra), encoding: 'utf8', timeout: 30_000 });
+}
+
+test('first start creates user 1 and a webhook and prints the URL; a restart keeps the data', async () => {
+  const db = join(dir, 'first.db');
+  const first = await serve(['--port', '0', '--database', db]);
+  const hookLine = first.lines.find((l) => l.startsWith('Webhook: '))!;
+  const url = hookLine.slice('Webhook: '.length).trim();
+  assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/rest\/1\/[a-z0-9]{16}\/$/);
+  const profile = await rawCall(`${url}profile`, {}, 'get');
+  assert.equal(profile.body.result.ID, '1');
+  assert.equal(profile.body.result.ADMIN, true);
+  assert.equal(profile.body.result.NAME, 'Admin');
+  const group = await rawCall(`${url}sonet_group.create`, { NAME: 'Kept', SCRUM_MASTER_ID: 1 }, 'json');
+  assert.equal(group.status, 200);
+  assert.equal(await stop(first.proc), 0);
+
+  // Later starts create nothing; the secret (stored hashed) cannot be printed again.
+  const second = await serve(['--port', '0', '--database', db]);
+  assert.ok(second.lines.some((l) => l.includes('<secret>')));
+  const again = url.replace(/^http:\/\/[^/]+/, second.origin);
+  const r = await rawCall(`${again}tasks.api.scrum.backlog.add`, { fields: { groupId: group.body.result, createdBy: 1 } }, 'json');
+  assert.equal(r.status, 200, 'the old secret still works and the group survived the restart');
+  assert.equal(await stop(second.proc), 0);
+});
+
+test('a fixed secret from the environment; HOST/PORT/SCRUMD_DATABASE are read', async () => {
+  const db = join(dir, 'env.db');
+  const s = await serve([], { PORT: '0', SCRUMD_DATABASE: db, SCRUMD_WEBHOOK_SECRET: 'fixedsecret1' });
+  assert.ok(s.lines.some((l) => l === `Webhook: ${s.origin}/rest/1/fixedsecret1/`), s.lines.join('\n'));
+  assert.ok(existsSync(db));
+  assert.equal((await rawCall(`${s.origin}/rest/1/fixedsecret1/server.time`, {}, 'get')).status, 200);
+  assert.equal(await stop(s.proc), 0);
+  // With the same setting, a restart prints (and accepts) the same URL.
+  const s2 = await serve(['--port', '0', '--webhook-secret', 'fixedsecret1', '--database', db]);
+  assert.ok(s2.lines.some((l) => l === `Webhook: ${s2.origin}/rest/1/fixedsecret1/`));
+  assert.equal(await stop(s2.proc), 0);
+});
+
+test('user add and webhook add, then calling as that user with its scopes', async () => {
+  const db = join(dir, 'users.db');
+  const added = run(['user', 'add', '--email', 'anna@example.com', '--name', 'Anna', '--database', db]);
+  assert.equal(added.status, 0, added.stderr);
+  assert.equal(added.stdout.trim(), '2');
+  const dup = run(['user', 'add', '--email', 'ANNA@example.com', '--database', db]);
+  assert.notEqual(dup.status, 0);
+  assert.match(dup.stderr, /already exists/);
+  const hook = run(['webhook', 'add', '--user', '2', '--scope', 'task', '--database', db]);
+  assert.equal(hook.status, 0, hook.stderr);
+  const path = new URL(hook.stdout.trim()).pathname; // /rest/2/<secret>/
+  assert.match(path, /^\/rest\/2\/[a-z0-9]{16}\/$/);
+  assert.notEqual(run(['webhook', 'add', '--user', '99', '--database', db]).status, 0);
+  assert.notEqual(run(['webhook', 'add', '--user', '2', '--scope', 'task,bogus', '--database', db]).status, 0);
+
+  const s = await serve(['--port', '0', '--database', db]);
+  const profile = await rawCall(`${s.origin}${path}profile`, {}, 'get');
+  assert.equal(profile.body.result.ID, '2');
+  assert.equal(profile.body.result.ADMIN, false);
+  assert.deepEqual(errorOf(await rawCall(`${s.origin}${path}sonet_group.create`, { NAME: 'x' }, 'json')), {
+    status: 401,
+    error: 'insufficient_scope',
+    error_description: 'The request requires higher privileges than provided by the webhook token',
+  });
+  assert.equal(await stop(s.proc), 0);
+});
+
+test('bad options are refused with a message', () => {
+  const tz = run(['serve', '--timezone', 'Mars/Olympus', '--database', ':memory:']);
+  assert.notEqual(tz.status, 0);
+  assert.match(tz.stderr, /time zone/);
+  const port = run(['serve', '--port', 'http', '--database', ':memory:']);
+  assert.notEqual(port.status, 0);
+  assert.match(port.stderr, /port/);
+});
+
+test('reset deletes the embedded database', () => {
+  const db = join(dir, 'reset.db');
+  assert.equal(run(['user', 'add', '--email', 'x@example.com', '--database', db]).status, 0);
+  assert.ok(existsSync(db));
+  const r = run(['reset', '--database', db]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(!existsSync(db));
+});

@@ -127,7 +127,102 @@ export interface ScrumItemTable {
   info: string;
 }
 
+/** Ordinary tasks (platform.md §3.7). */
+export interface TaskTable {
+  id: Generated<number>;
+  title: string;
+  description: string;
+  description_in_bbcode: string;
+  status: number;
+  priority: number;
+  responsible_id: number;
+  created_by: number;
+  changed_by: number | null;
+  status_changed_by: number | null;
+  closed_by: number | null;
+  group_id: number;
+  parent_id: number | null;
+  /** denormalized board stage (platform.md §9.5) */
+  stage_id: number;
+  deadline: number | null;
+  start_date_plan: number | null;
+  end_date_plan: number | null;
+  date_start: number | null;
+  created_date: number;
+  changed_date: number;
+  status_changed_date: number;
+  activity_date: number;
+  closed_date: number | null;
+  time_estimate: number;
+  task_control: string;
+  allow_change_deadline: string;
+  allow_time_tracking: string;
+  match_work_time: string;
+  add_in_report: string;
+  multitask: string;
+  replicate: string;
+  mark: string | null;
+  site_id: string;
+  guid: string;
+  xml_id: string | null;
+}
+
+export interface TaskMemberTable {
+  task_id: number;
+  user_id: number;
+  /** 'A' accomplice, 'U' auditor */
+  type: string;
+}
+
+export interface TaskTagTable {
+  task_id: number;
+  name: string;
+}
+
+/** Epics (scrum-api.md A2.4). */
+export interface ScrumEpicTable {
+  id: Generated<number>;
+  group_id: number;
+  name: string;
+  description: string;
+  created_by: number;
+  modified_by: number | null;
+  color: string;
+}
+
+export interface ScrumEpicFileTable {
+  id: Generated<number>;
+  epic_id: number;
+  file_id: number;
+}
+
+/** Sprint-board stages (scrum-api.md A2.5). */
+export interface KanbanStageTable {
+  id: Generated<number>;
+  title: string;
+  sort: number;
+  color: string;
+  system_type: string | null;
+  /** the sprint id */
+  entity_id: number;
+  /** 'A' for sprint boards */
+  entity_type: string;
+}
+
+export interface KanbanTaskStageTable {
+  id: Generated<number>;
+  task_id: number;
+  stage_id: number;
+}
+
 export interface Database {
+  tasks: TaskTable;
+  task_members: TaskMemberTable;
+  task_tags: TaskTagTable;
+  scrum_epics: ScrumEpicTable;
+  scrum_epic_files: ScrumEpicFileTable;
+  kanban_stages: KanbanStageTable;
+  kanban_task_stages: KanbanTaskStageTable;
   users: UserTable;
   webhooks: WebhookTable;
   settings: SettingTable;

@@ -4,6 +4,7 @@
  */
 import type { CreateTableBuilder, Kysely, Migration, MigrationProvider } from 'kysely';
 import * as m001 from './001_initial.js';
+import * as m002 from './002_tasks_epics_kanban.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -14,7 +15,7 @@ export interface MigrationContext {
 }
 
 type Step = { up(db: Kysely<any>, ctx: MigrationContext): Promise<void> };
-const steps: Record<string, Step> = { '001_initial': m001 };
+const steps: Record<string, Step> = { '001_initial': m001, '002_tasks_epics_kanban': m002 };
 
 export class ScrumdMigrations implements MigrationProvider {
   constructor(private readonly dialect: Dialect) {}

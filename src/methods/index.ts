@@ -1,9 +1,12 @@
 /** Every method family, registered in one registry. */
+import { createBatchMethod } from '../protocol/batch.js';
 import { MethodRegistry } from '../protocol/registry.js';
 import { backlogMethods } from './scrum/backlog.js';
+import { sprintMethods } from './scrum/sprint.js';
 import { serviceMethods } from './service.js';
 import { sonetGroupMethods } from './sonetGroup.js';
 
 export function createRegistry(): MethodRegistry {
-  return new MethodRegistry().add(serviceMethods).add(sonetGroupMethods).add(backlogMethods);
+  const registry = new MethodRegistry().add(serviceMethods).add(sonetGroupMethods).add(backlogMethods).add(sprintMethods);
+  return registry.add([createBatchMethod(registry)]);
 }

@@ -1,0 +1,158 @@
+/**
+ * The `batch` method (protocol.md §7): up to 50 commands run in order on behalf of the caller,
+ * with `$result[…]`-style references between them, per-command scope checks and halting.
+ */
+import { hasScope } from './auth.js';
+import { execute } from './dispatch.js';
+import { preciseNow, timeBlock } from './envelope.js';
+import { RestError } from './errors.js';
+import { parsePhpQuery } from './formDecoding.js';
+import { isPhpArray, truthy, type PhpMap } from './php.js';
+import type { CallContext, MethodDef, MethodRegistry } from './registry.js';
+
+export const BATCH_LIMIT = 50;
+const NOT_IN_BATCH = new Set(['batch', 'upload', 'download']);
+
+/** A PHP array keyed like the commands: serialized by protocol.md §4.4 rules. */
+class OrderedMap {
+  private readonly entries: [string, unknown][] = [];
+  set(key: string, value: unknown): void {
+    this.entries.push([key, value]);
+  }
+  get(key: string): unknown {
+    return this.entries.find(([k]) => k === key)?.[1];
+  }
+  has(key: string): boolean {
+    return this.entries.some(([k]) => k === key);
+  }
+  /** `[]` when empty, a list when keys are 0…n−1 in order, an object otherwise. */
+  toJSON(): unknown {
+    if (this.entries.every(([k], i) => k === String(i))) return this.entries.map(([, v]) => v);
+    const o: PhpMap = {};
+    for (const [k, v] of this.entries) o[k] = v;
+    return o;
+  }
+}
+
+interface Outcomes {
+  result: OrderedMap;
+  error: OrderedMap;
+  total: OrderedMap;
+  next: OrderedMap;
+  time: OrderedMap;
+}
+
+const REFERENCE = /\$(result|next|total|time|error)(\S*)/gi;
+
+function child(v: unknown, key: string): unknown {
+  if (v instanceof OrderedMap) return v.get(key);
+  if (Array.isArray(v)) return /^\d+$/.test(key) ? v[Number(key)] : undefined;
+  if (isPhpArray(v)) return Object.prototype.hasOwnProperty.call(v, key) ? (v as PhpMap)[key] : undefined;
+  return undefined;
+}
+
+/** Descends while the key exists with a non-null value; stops at the first missing one (protocol.md §7.3). */
+function resolve(outcomes: Outcomes, name: string, pathText: string): unknown {
+  // Only the lower-case names resolve; an upper-case name matches but gives null, as in the reference.
+  if (name !== name.toLowerCase()) return null;
+  let v: unknown = outcomes[name as keyof Outcomes];
+  for (const m of pathText.matchAll(/\[([^\]]*)\]/g)) {
+    const next = child(v, m[1]!);
+    if (next === undefined || next === null) break;
+    v = next;
+  }
+  return v instanceof OrderedMap ? v.toJSON() : v;
+}
+
+function substituteLeaf(s: string, outcomes: Outcomes): unknown {
+  if (!s.includes('$')) return s;
+  const whole = /^\$(result|next|total|time|error)(\S*)$/i.exec(s);
+  if (whole) return resolve(outcomes, whole[1]!, whole[2]!);
+  return s.replace(REFERENCE, (text, name: string, path: string) => {
+    const v = resolve(outcomes, name, path);
+    return typeof v === 'string' || typeof v === 'number' ? String(v) : text;
+  });
+}
+
+function substitute(v: unknown, outcomes: Outcomes): unknown {
+  if (typeof v === 'string') return substituteLeaf(v, outcomes);
+  if (Array.isArray(v)) return v.map((x) => substitute(x, outcomes));
+  if (isPhpArray(v)) {
+    const out: PhpMap = Object.create(null) as PhpMap;
+    for (const [k, x] of Object.entries(v)) out[k] = substitute(x, outcomes);
+    return out;
+  }
+  return v;
+}
+
+/** Reads a parameter whose name is matched case-insensitively (cmd/CMD, halt/HALT). */
+function caseInsensitive(params: PhpMap, name: string): unknown {
+  for (const k of Object.keys(params)) if (k.toLowerCase() === name) return params[k];
+  return undefined;
+}
+
+function errorEntry(e: RestError): Record<string, string> {
+  return { error: e.code, error_description: e.description };
+}
+
+export function createBatchMethod(registry: MethodRegistry): MethodDef {
+  return {
+    name: 'batch',
+    scopes: [],
+    handler: async (ctx: CallContext) => {
+      const cmd = caseInsensitive(ctx.params, 'cmd');
+      const halt = truthy(caseInsensitive(ctx.params, 'halt'));
+      const out: Outcomes = { result: new OrderedMap(), error: new OrderedMap(), total: new OrderedMap(), next: new OrderedMap(), time: new OrderedMap() };
+      const entries: [string, unknown][] = Array.isArray(cmd)
+        ? cmd.map((c, i) => [String(i), c])
+        : isPhpArray(cmd)
+          ? Object.entries(cmd)
+          : [];
+      let slot = 0;
+      for (const [key, command] of entries) {
+        slot++;
+        let failed: RestError | null = null;
+        if (slot > BATCH_LIMIT) {
+          failed = new RestError('ERROR_BATCH_LENGTH_EXCEEDED', 'Max batch length exceeded', 400);
+        } else if (typeof command !== 'string') {
+          continue; // skipped silently: no entry in any map
+        } else {
+          const t0 = preciseNow();
+          try {
+            const noFragment = command.split('#')[0]!;
+            const q = noFragment.indexOf('?');
+            const name = (q >= 0 ? noFragment.slice(0, q) : noFragment).trim().toLowerCase();
+            if (NOT_IN_BATCH.has(name)) throw new RestError('ERROR_BATCH_METHOD_NOT_ALLOWED', 'Method is not allowed for batch usage', 400);
+            const method = registry.resolve(name);
+            if (!method) throw new RestError('ERROR_METHOD_NOT_FOUND', 'Method not found!', 404);
+            if (!hasScope(ctx.caller.scopes, method)) throw new RestError('insufficient_scope', '', 401);
+            const params = substitute(parsePhpQuery(q >= 0 ? noFragment.slice(q + 1) : ''), out) as PhpMap;
+            for (const reserved of ['auth', 'access_token', 'auth_connector', 'aplogin', 'ap', 'state']) delete params[reserved];
+            const r = await execute(ctx.app, method, ctx.caller, params, ctx.now);
+            out.result.set(key, r.result);
+            if (r.total !== undefined) out.total.set(key, Math.trunc(r.total ?? 0));
+            if (r.next !== undefined && r.next !== null) out.next.set(key, Math.trunc(r.next));
+            out.time.set(key, timeBlock(ctx.app.time, t0, preciseNow(), r.processing));
+          } catch (e) {
+            if (e instanceof RestError) failed = e;
+            else {
+              ctx.app.log.error({ err: e, command }, 'unexpected failure in a batch command');
+              failed = new RestError('INTERNAL_SERVER_ERROR', 'Internal server error', 500);
+            }
+          }
+        }
+        if (failed) {
+          out.error.set(key, errorEntry(failed));
+          if (halt) break;
+        }
+      }
+      return {
+        result: out.result.toJSON(),
+        result_error: out.error.toJSON(),
+        result_total: out.total.toJSON(),
+        result_next: out.next.toJSON(),
+        result_time: out.time.toJSON(),
+      };
+    },
+  };
+}

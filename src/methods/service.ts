@@ -1,7 +1,28 @@
 /** Global-scope service methods (protocol.md §8). */
 import { Errors } from '../protocol/errors.js';
-import { family } from '../protocol/registry.js';
+import { own, toStr, truthy, type PhpMap } from '../protocol/php.js';
+import { family, type CallContext, type MethodDef } from '../protocol/registry.js';
+import { hasScope } from '../protocol/auth.js';
+import { ALL_SCOPE_CODES } from '../protocol/scopes.js';
 import { getUser } from '../domain/users.js';
+
+/** Parameters of these legacy methods are matched case-insensitively. */
+function param(params: PhpMap, name: string): unknown {
+  for (const k of Object.keys(params)) if (k.toLowerCase() === name) return params[k];
+  return undefined;
+}
+
+/**
+ * Controller-based methods are resolved dynamically by the reference and so never listed by
+ * `methods` (protocol.md §8.1); `upload`/`download` are excluded too.
+ */
+function listedByMethods(m: MethodDef): boolean {
+  return !/^(tasks\.api\.|tasks\.task\.|socialnetwork\.api\.)/.test(m.name) && m.name !== 'upload' && m.name !== 'download';
+}
+
+function methodsOf(ctx: CallContext, pick: (m: MethodDef) => boolean): string[] {
+  return ctx.registry.all().filter((m) => listedByMethods(m) && pick(m)).map((m) => m.name);
+}
 
 export const serviceMethods = family([], {
   'server.time': (ctx) => ctx.app.time.iso(ctx.now),
@@ -18,5 +39,30 @@ export const serviceMethods = family([], {
       PERSONAL_GENDER: u.personal_gender ?? '',
       TIME_ZONE: u.time_zone ?? '',
     };
+  },
+
+  methods: (ctx) => {
+    const scope = param(ctx.params, 'scope');
+    if (truthy(param(ctx.params, 'full'))) return methodsOf(ctx, () => true);
+    if (scope !== undefined) {
+      const code = toStr(scope).toLowerCase();
+      return methodsOf(ctx, (m) => (code === '' ? m.scopes.length === 0 : m.scopes.includes(code)));
+    }
+    return methodsOf(ctx, (m) => hasScope(ctx.caller.scopes, m));
+  },
+
+  scope: (ctx) => (truthy(param(ctx.params, 'full')) ? [...ALL_SCOPE_CODES] : [...ctx.caller.scopes]),
+
+  'method.get': (ctx) => {
+    const name = own(ctx.params, 'name');
+    if (typeof name !== 'string' || name === '') return { isExisting: false, isAvailable: false };
+    // The reference looks the lower-case name up as given.
+    const m = name === name.toLowerCase() ? ctx.registry.resolve(name) : undefined;
+    return { isExisting: m !== undefined, isAvailable: m !== undefined && hasScope(ctx.caller.scopes, m) };
+  },
+
+  'app.info': (ctx) => {
+    if (ctx.caller.authType === 'webhook') return { SCOPE: [...ctx.caller.scopes], LICENSE: 'en_selfhosted' };
+    throw Errors.accessDenied('Application context required');
   },
 });

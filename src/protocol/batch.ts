@@ -128,7 +128,7 @@ export function createBatchMethod(registry: MethodRegistry): MethodDef {
             if (!hasScope(ctx.caller.scopes, method)) throw new RestError('insufficient_scope', '', 401);
             const params = substitute(parsePhpQuery(q >= 0 ? noFragment.slice(q + 1) : ''), out) as PhpMap;
             for (const reserved of ['auth', 'access_token', 'auth_connector', 'aplogin', 'ap', 'state']) delete params[reserved];
-            const r = await execute(ctx.app, method, ctx.caller, params, ctx.now);
+            const r = await execute(ctx.app, registry, method, ctx.caller, params, ctx.now);
             out.result.set(key, r.result);
             if (r.total !== undefined) out.total.set(key, Math.trunc(r.total ?? 0));
             if (r.next !== undefined && r.next !== null) out.next.set(key, Math.trunc(r.next));

@@ -54,11 +54,18 @@ export interface ExecutionResult {
 }
 
 /** Runs a resolved method for an authenticated caller; reserved `start` is consumed here. */
-export async function execute(app: App, method: MethodDef, caller: Caller, params: PhpMap, now: number): Promise<ExecutionResult> {
+export async function execute(
+  app: App,
+  registry: MethodRegistry,
+  method: MethodDef,
+  caller: Caller,
+  params: PhpMap,
+  now: number,
+): Promise<ExecutionResult> {
   const start = own(params, 'start') === undefined ? 0 : toInt(params.start);
   delete params.start;
   const t0 = preciseNow();
-  const value = await method.handler({ app, caller, params, start, now });
+  const value = await method.handler({ app, caller, params, start, now, registry });
   const processing = preciseNow() - t0;
   if (value instanceof Page) return { result: value.result, next: value.next, total: value.total, processing };
   return { result: value, processing };
@@ -105,7 +112,7 @@ export async function dispatch(app: App, registry: MethodRegistry, call: Incomin
       delete params.auth_connector;
     }
 
-    const r = await execute(app, method, caller, params, now);
+    const r = await execute(app, registry, method, caller, params, now);
     const time = timeBlock(app.time, call.start, preciseNow(), r.processing);
     return { status: 200, xml, body: successBody(r.result, time, r.next, r.total) };
   } catch (e) {

@@ -24,6 +24,8 @@ export interface CallContext {
   start: number;
   /** Unix seconds when the request began */
   now: number;
+  /** the registry the method was resolved in (service methods list it) */
+  registry: MethodRegistry;
 }
 
 /** A list page: the envelope lifts `next` and `total` to the top level (protocol.md §4.3). */

@@ -7,3 +7,6 @@ export const IMPLEMENTED_SCOPES = ['task', 'sonet_group', 'socialnetwork', 'user
 export function parseScopeList(list: string): string[] {
   return [...new Set(list.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== ''))];
 }
+
+/** Every scope code the portal knows (`scope` with `full=true`): the granted ones plus module codes. */
+export const ALL_SCOPE_CODES = [...IMPLEMENTED_SCOPES, 'tasks'] as const;

@@ -46,7 +46,11 @@ program
   .addOption(new Option('--body-limit <bytes>', 'largest request body').env('SCRUMD_BODY_LIMIT').default(defaultConfig.bodyLimit).argParser(intArg('body limit', 1024, 1 << 30)))
   .addOption(new Option('--strict-errors', 'report as HTTP 400 the failures the reference swallows').env('SCRUMD_STRICT_ERRORS').default(false))
   .addOption(new Option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent').env('SCRUMD_LOG_LEVEL').default(defaultConfig.logLevel))
+  .addOption(new Option('--https', 'serve HTTPS with a certificate from a local CA kept in the data folder').env('SCRUMD_HTTPS').default(false))
+  .addOption(new Option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM)').env('SCRUMD_TLS_CERT'))
+  .addOption(new Option('--tls-key <file>', 'the private key of --tls-cert (PEM)').env('SCRUMD_TLS_KEY'))
   .action(async (o) => {
+    if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) program.error('error: --tls-cert and --tls-key go together');
     if (o.webhookSecret !== undefined && (o.webhookSecret === '' || o.webhookSecret.includes('/'))) {
       program.error('error: --webhook-secret must be non-empty and contain no "/"');
     }
@@ -63,10 +67,14 @@ program
       bodyLimit: o.bodyLimit,
       strictErrors: Boolean(o.strictErrors),
       logLevel: o.logLevel,
+      https: Boolean(o.https),
+      tlsCert: o.tlsCert,
+      tlsKey: o.tlsKey,
     };
     const server = await startServer(config);
     const where = isPostgresUrl(config.database) ? 'PostgreSQL' : config.database;
     console.log(`scrumd listening on ${server.origin} (database: ${where}, time zone: ${config.timezone})`);
+    if (server.caFile) console.log(`HTTPS certificate authority: ${server.caFile} (trust it: NODE_EXTRA_CA_CERTS=${server.caFile})`);
     if (server.webhookUrl) {
       console.log(`Webhook: ${server.webhookUrl}`);
       console.log(`Try:     curl ${server.webhookUrl}user.current`);

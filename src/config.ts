@@ -17,6 +17,12 @@ export interface Config {
   /** report the failures the reference swallows as HTTP 400 errors (scrum-api.md B9) */
   strictErrors: boolean;
   logLevel: string;
+  /** serve HTTPS (with the local CA's certificate unless tlsCert/tlsKey are given) */
+  https: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
+  /** where the local CA lives; default: the database's folder (./data for :memory: and PostgreSQL) */
+  tlsDir?: string;
 }
 
 export const defaultConfig: Config = {
@@ -30,4 +36,5 @@ export const defaultConfig: Config = {
   bodyLimit: 8 * 1024 * 1024,
   strictErrors: false,
   logLevel: 'warn',
+  https: false,
 };

@@ -5,7 +5,9 @@ import type { Config } from './config.js';
 import { ensurePortal, type PortalState } from './domain/portalSetup.js';
 import { createRegistry } from './methods/index.js';
 import { nowSeconds } from './portalTime.js';
-import { openStore } from './store/db.js';
+import { isPostgresUrl, openStore } from './store/db.js';
+import { localCaMaterial, ownMaterial, type TlsMaterial } from './transport/tls.js';
+import { dirname, join } from 'node:path';
 import { buildServer, createFastify } from './transport/server.js';
 
 export interface RunningServer {
@@ -16,11 +18,29 @@ export interface RunningServer {
   portal: PortalState;
   /** user 1's webhook base URL when its secret is known */
   webhookUrl?: string;
+  /** the local CA certificate clients should trust, when serving HTTPS with it */
+  caFile?: string;
   close(): Promise<void>;
 }
 
+/** The folder of the local CA: beside the SQLite file, or ./data. */
+export function tlsDirOf(config: Config): string {
+  if (config.tlsDir) return config.tlsDir;
+  const db = config.database;
+  return join(db === ':memory:' || isPostgresUrl(db) ? './data' : dirname(db), 'tls');
+}
+
+function tlsMaterial(config: Config): TlsMaterial | undefined {
+  if (config.tlsCert || config.tlsKey) {
+    if (!config.tlsCert || !config.tlsKey) throw new Error('--tls-cert and --tls-key go together');
+    return ownMaterial(config.tlsCert, config.tlsKey);
+  }
+  return config.https ? localCaMaterial(tlsDirOf(config), config.host) : undefined;
+}
+
 export async function startServer(config: Config, opts: { logger?: boolean | object } = {}): Promise<RunningServer> {
-  const fastify = createFastify(config, opts.logger ?? { level: config.logLevel });
+  const tls = tlsMaterial(config);
+  const fastify = createFastify(config, opts.logger ?? { level: config.logLevel }, tls);
   const store = await openStore(config.database);
   try {
     const app = createApp(config, store, fastify.log);
@@ -30,13 +50,14 @@ export async function startServer(config: Config, opts: { logger?: boolean | obj
     const addr = fastify.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-    const origin = `http://${host}:${port}`;
+    const origin = `${tls ? 'https' : 'http'}://${host}:${port}`;
     return {
       app,
       fastify,
       origin,
       portal,
       webhookUrl: portal.secret ? `${origin}/rest/1/${portal.secret}/` : undefined,
+      caFile: tls?.caFile,
       close: async () => {
         await fastify.close();
         await store.close();

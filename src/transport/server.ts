@@ -12,6 +12,7 @@ import { Errors } from '../protocol/errors.js';
 import { parsePhpQuery, urlDecode } from '../protocol/formDecoding.js';
 import type { MethodRegistry } from '../protocol/registry.js';
 import { decodeBody, mergeParams } from './requestBody.js';
+import type { TlsMaterial } from './tls.js';
 
 const REST_HEADERS = {
   'access-control-allow-origin': '*',
@@ -96,9 +97,10 @@ export function buildServer(app: App, registry: MethodRegistry, fastify: Fastify
   return fastify;
 }
 
-export function createFastify(config: Config, logger: boolean | object): FastifyInstance {
+export function createFastify(config: Config, logger: boolean | object, tls?: TlsMaterial): FastifyInstance {
   return Fastify({
     logger,
+    ...(tls ? { https: { key: tls.key, cert: tls.cert } } : {}),
     bodyLimit: config.bodyLimit,
     // REST paths are parsed by restSegments; the router must not answer //rest or /rest/ differently.
     routerOptions: { ignoreDuplicateSlashes: true, ignoreTrailingSlash: true, maxParamLength: 10_000 },

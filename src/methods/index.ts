@@ -5,8 +5,10 @@ import { backlogMethods } from './scrum/backlog.js';
 import { sprintMethods } from './scrum/sprint.js';
 import { serviceMethods } from './service.js';
 import { sonetGroupMethods } from './sonetGroup.js';
+import { userMethods } from './user.js';
 
 export function createRegistry(): MethodRegistry {
   const registry = new MethodRegistry().add(serviceMethods).add(sonetGroupMethods).add(backlogMethods).add(sprintMethods);
+  registry.add(userMethods);
   return registry.add([createBatchMethod(registry)]);
 }

@@ -10,6 +10,7 @@ import { defaultConfig, type Config } from './config.js';
 import { ensurePortal } from './domain/portalSetup.js';
 import { createUser, DuplicateEmailError } from './domain/users.js';
 import { addWebhook } from './domain/webhooks.js';
+import { addOauthApp, findApp, issueCode, issueTokens, type OauthApp } from './domain/oauth.js';
 import { isValidTimeZone, nowSeconds } from './portalTime.js';
 import { IMPLEMENTED_SCOPES, parseScopeList } from './protocol/scopes.js';
 import { startServer } from './serve.js';
@@ -135,14 +136,77 @@ webhook
   .option('--origin <url>', 'server origin to print in the URL', `http://${defaultConfig.host}:${defaultConfig.port}`)
   .addOption(databaseOption())
   .action(async (o) => {
-    const scopes = parseScopeList(o.scope);
-    const unknown = scopes.filter((s) => !(IMPLEMENTED_SCOPES as readonly string[]).includes(s));
-    if (unknown.length > 0) program.error(`error: unknown scope(s): ${unknown.join(', ')} (known: ${IMPLEMENTED_SCOPES.join(', ')})`);
+    const scopes = checkedScopes(o.scope);
     await withPortal(o.database, async (app) => {
-      const u = await app.store.db.selectFrom('users').select('id').where('id', '=', o.user).executeTakeFirst();
-      if (!u) program.error(`error: no user ${o.user}`);
+      await userOrExit(app, o.user);
       const hook = await addWebhook(app.store.db, { userId: o.user, scopes, secret: o.secret }, nowSeconds());
       console.log(`${o.origin.replace(/\/+$/, '')}/rest/${o.user}/${hook.secret}/`);
+    });
+  });
+
+/** Checks a scope list against the implemented scopes, exiting with a message when one is unknown. */
+function checkedScopes(list: string): string[] {
+  const scopes = parseScopeList(list);
+  const unknown = scopes.filter((s) => !(IMPLEMENTED_SCOPES as readonly string[]).includes(s));
+  if (unknown.length > 0) program.error(`error: unknown scope(s): ${unknown.join(', ')} (known: ${IMPLEMENTED_SCOPES.join(', ')})`);
+  return scopes;
+}
+
+async function appOrExit(app: ReturnType<typeof createApp>, clientId: string): Promise<OauthApp> {
+  const found = await findApp(app.store.db, clientId);
+  if (!found) return program.error(`error: no application with client id ${clientId}`);
+  return found;
+}
+
+async function userOrExit(app: ReturnType<typeof createApp>, id: number): Promise<void> {
+  const u = await app.store.db.selectFrom('users').select('id').where('id', '=', id).executeTakeFirst();
+  if (!u) program.error(`error: no user ${id}`);
+}
+
+const oauthApp = program.command('app').description('manage local OAuth applications');
+oauthApp
+  .command('add')
+  .description('add a local application; prints its client id and secret as JSON')
+  .option('--title <title>', 'a name for it', '')
+  .option('--scope <list>', 'comma-separated scopes', IMPLEMENTED_SCOPES.join(','))
+  .option('--redirect-uri <url>', 'where the authorization endpoint sends the code')
+  .option('--client-id <id>', 'a fixed client id (default: random local.… id)')
+  .option('--client-secret <secret>', 'a fixed client secret (default: random)')
+  .addOption(databaseOption())
+  .action(async (o) => {
+    const scopes = checkedScopes(o.scope);
+    await withPortal(o.database, async (app) => {
+      const a = await addOauthApp(app.store.db, { title: o.title, scopes, redirectUri: o.redirectUri, clientId: o.clientId, clientSecret: o.clientSecret }, nowSeconds());
+      console.log(JSON.stringify({ client_id: a.clientId, client_secret: a.clientSecret, scope: scopes.join(',') }));
+    });
+  });
+oauthApp
+  .command('code')
+  .description('issue an authorization code (valid 30 s) of an application for a user')
+  .requiredOption('--client-id <id>', 'the application')
+  .requiredOption('--user <id>', 'the user who consents', intArg('user', 1, Number.MAX_SAFE_INTEGER))
+  .addOption(databaseOption())
+  .action(async (o) => {
+    await withPortal(o.database, async (app) => {
+      const a = await appOrExit(app, o.clientId);
+      await userOrExit(app, o.user);
+      console.log(await issueCode(app.store.db, a, o.user, nowSeconds()));
+    });
+  });
+
+program
+  .command('token')
+  .description('mint an access/refresh token pair of an application for a user (no browser needed); prints JSON')
+  .requiredOption('--client-id <id>', 'the application')
+  .requiredOption('--user <id>', 'the user the tokens act as', intArg('user', 1, Number.MAX_SAFE_INTEGER))
+  .option('--expires-in <seconds>', 'access token lifetime (clients that cannot refresh want a long one)', intArg('expires-in', 1, 100 * 365 * 86400), 3600)
+  .addOption(databaseOption())
+  .action(async (o) => {
+    await withPortal(o.database, async (app) => {
+      const a = await appOrExit(app, o.clientId);
+      await userOrExit(app, o.user);
+      const pair = await issueTokens(app.store.db, a, o.user, a.scopes, nowSeconds(), o.expiresIn);
+      console.log(JSON.stringify({ access_token: pair.accessToken, refresh_token: pair.refreshToken, expires: pair.expires, scope: pair.scopes, user_id: pair.userId }));
     });
   });
 

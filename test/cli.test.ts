@@ -138,3 +138,26 @@ test('reset deletes the embedded database', () => {
   assert.equal(r.status, 0, r.stderr);
   assert.ok(!existsSync(db));
 });
+
+test('app add, app code and token mint OAuth credentials usable over REST', async () => {
+  const db = join(dir, 'oauth.db');
+  const added = run(['app', 'add', '--title', 'CI', '--scope', 'task,user', '--database', db]);
+  assert.equal(added.status, 0, added.stderr);
+  const creds = JSON.parse(added.stdout);
+  assert.match(creds.client_id, /^local\./);
+  assert.equal(creds.scope, 'task,user');
+  const minted = run(['token', '--client-id', creds.client_id, '--user', '1', '--expires-in', '86400', '--database', db]);
+  assert.equal(minted.status, 0, minted.stderr);
+  const pair = JSON.parse(minted.stdout);
+  const code = run(['app', 'code', '--client-id', creds.client_id, '--user', '1', '--database', db]).stdout.trim();
+  assert.match(code, /^[0-9a-f]{48}$/);
+  assert.notEqual(run(['token', '--client-id', 'local.nope', '--user', '1', '--database', db]).status, 0);
+
+  const s = await serve(['--port', '0', '--database', db]);
+  const r = await rawCall(`${s.origin}/rest/tasks.api.scrum.backlog.getFields`, { auth: pair.access_token }, 'json');
+  assert.equal(r.status, 200);
+  assert.ok(pair.expires > Date.now() / 1000 + 80_000);
+  const exchanged = await fetch(`${s.origin}/oauth/token/?grant_type=authorization_code&client_id=${creds.client_id}&client_secret=${creds.client_secret}&code=${code}`);
+  assert.equal(exchanged.status, 200);
+  assert.equal(await stop(s.proc), 0);
+});

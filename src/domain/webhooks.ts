@@ -1,6 +1,6 @@
 /** Incoming webhooks: a user, a secret (stored hashed) and a list of scopes. */
 import type { Kysely } from 'kysely';
-import { hashSecret, newWebhookSecret } from '../protocol/auth.js';
+import { hashSecret, newWebhookSecret } from '../secrets.js';
 import type { Database } from '../store/schema.js';
 
 export interface NewWebhook {

@@ -61,8 +61,11 @@ export const serviceMethods = family([], {
     return { isExisting: m !== undefined, isAvailable: m !== undefined && hasScope(ctx.caller.scopes, m) };
   },
 
-  'app.info': (ctx) => {
+  'app.info': async (ctx) => {
     if (ctx.caller.authType === 'webhook') return { SCOPE: [...ctx.caller.scopes], LICENSE: 'en_selfhosted' };
-    throw Errors.accessDenied('Application context required');
+    const a = await ctx.app.store.db.selectFrom('oauth_apps').selectAll().where('id', '=', ctx.caller.credentialId).executeTakeFirst();
+    if (!a) throw Errors.accessDenied('Application context required');
+    // A local application: status L, installed, never expiring.
+    return { ID: a.id, CODE: a.code, VERSION: a.version, STATUS: 'L', INSTALLED: true, PAYMENT_EXPIRED: 'N', DAYS: null, LANGUAGE_ID: 'en', LICENSE: 'en_selfhosted' };
   },
 });

@@ -2,24 +2,11 @@
  * Authentication and scope checks (protocol.md §9): incoming webhooks by user id and secret,
  * OAuth access tokens by the `auth`/`access_token` parameter or a Bearer header.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import type { App } from '../app.js';
-import { Errors } from './errors.js';
+import { findAccessToken } from '../domain/oauth.js';
+import { hashSecret } from '../secrets.js';
+import { Errors, RestError } from './errors.js';
 import type { Caller, MethodDef } from './registry.js';
-
-export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('hex');
-}
-
-const SECRET_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
-
-/** A new webhook secret: 16 lower-case letters and digits, like production codes. */
-export function newWebhookSecret(): string {
-  const bytes = randomBytes(16);
-  let s = '';
-  for (const b of bytes) s += SECRET_ALPHABET[b % SECRET_ALPHABET.length];
-  return s;
-}
 
 /** Records activity at most once a minute per user, so reads stay reads. */
 const ACTIVITY_GRANULARITY = 60;
@@ -74,9 +61,17 @@ export async function authenticateWebhook(
   return { userId, isAdmin: row.is_admin === 'Y', authType: 'webhook', credentialId: row.webhookId, scopes };
 }
 
-/** OAuth tokens are issued by the local authorization server (a later step); until then none is valid. */
-export async function authenticateToken(_app: App, _token: string): Promise<Caller> {
-  throw Errors.invalidToken();
+/** OAuth access tokens of the local authorization server, checked in the reference's order (§9.2). */
+export async function authenticateToken(app: App, token: string, method: MethodDef, now: number): Promise<Caller> {
+  const row = await findAccessToken(app.store.db, token);
+  if (!row) throw Errors.invalidToken();
+  if (row.appActive !== 'Y') throw new RestError('APPLICATION_NOT_FOUND', 'Application not found', 401);
+  if (row.expires_at <= now) throw Errors.expiredToken();
+  const scopes = row.scopes.split(',').filter((s) => s !== '');
+  if (!hasScope(scopes, method)) throw Errors.insufficientScope('token');
+  if (row.userActive !== 'Y') throw Errors.authorizationError();
+  await touchUser(app, row.user_id, row.last_activity, now);
+  return { userId: row.user_id, isAdmin: row.is_admin === 'Y', authType: 'oauth', credentialId: row.appId, scopes };
 }
 
 /** Global-scope methods need no grant; others need one of their scopes (protocol.md §9.4). */

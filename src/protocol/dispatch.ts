@@ -106,7 +106,7 @@ export async function dispatch(app: App, registry: MethodRegistry, call: Incomin
       const token =
         call.bearer ?? (typeof auth === 'string' ? auth : typeof accessToken === 'string' ? accessToken : undefined);
       if (token === undefined || token === '') throw Errors.noAuth();
-      caller = await authenticateToken(app, token);
+      caller = await authenticateToken(app, token, method, now);
       delete params.auth;
       delete params.access_token;
       delete params.auth_connector;

@@ -215,7 +215,59 @@ export interface KanbanTaskStageTable {
   stage_id: number;
 }
 
+export interface OauthAppTable {
+  id: Generated<number>;
+  client_id: string;
+  client_secret_hash: string;
+  /** the application code reported by app.info */
+  code: string;
+  title: string;
+  scopes: string;
+  redirect_uri: string | null;
+  version: number;
+  active: string;
+  date_create: number;
+}
+
+export interface OauthCodeTable {
+  code_hash: string;
+  app_id: number;
+  user_id: number;
+  scopes: string;
+  expires_at: number;
+}
+
+export interface OauthTokenTable {
+  id: Generated<number>;
+  access_hash: string;
+  refresh_hash: string;
+  app_id: number;
+  user_id: number;
+  scopes: string;
+  expires_at: number;
+  refresh_expires_at: number;
+  refreshed: string;
+}
+
+export interface RateBucketTable {
+  key: string;
+  level: number;
+  updated_at: number;
+}
+
+export interface OperatingTimeTable {
+  account: string;
+  minute: number;
+  seconds: number;
+  first_at: number;
+}
+
 export interface Database {
+  oauth_apps: OauthAppTable;
+  oauth_codes: OauthCodeTable;
+  oauth_tokens: OauthTokenTable;
+  rate_buckets: RateBucketTable;
+  operating_time: OperatingTimeTable;
   tasks: TaskTable;
   task_members: TaskMemberTable;
   task_tags: TaskTagTable;

@@ -12,6 +12,7 @@ import { Errors } from '../protocol/errors.js';
 import { parsePhpQuery, urlDecode } from '../protocol/formDecoding.js';
 import type { MethodRegistry } from '../protocol/registry.js';
 import { decodeBody, mergeParams } from './requestBody.js';
+import { registerOauthRoutes } from './oauthRoutes.js';
 import type { TlsMaterial } from './tls.js';
 
 const REST_HEADERS = {
@@ -76,6 +77,7 @@ export function buildServer(app: App, registry: MethodRegistry, fastify: Fastify
   };
   fastify.all('/rest', handler);
   fastify.all('/rest/*', handler);
+  registerOauthRoutes(app, fastify);
 
   fastify.setErrorHandler((err: Error & { code?: string; statusCode?: number }, req, reply) => {
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {

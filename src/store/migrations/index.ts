@@ -5,6 +5,7 @@
 import type { CreateTableBuilder, Kysely, Migration, MigrationProvider } from 'kysely';
 import * as m001 from './001_initial.js';
 import * as m002 from './002_tasks_epics_kanban.js';
+import * as m003 from './003_oauth_limits.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -15,7 +16,7 @@ export interface MigrationContext {
 }
 
 type Step = { up(db: Kysely<any>, ctx: MigrationContext): Promise<void> };
-const steps: Record<string, Step> = { '001_initial': m001, '002_tasks_epics_kanban': m002 };
+const steps: Record<string, Step> = { '001_initial': m001, '002_tasks_epics_kanban': m002, '003_oauth_limits': m003 };
 
 export class ScrumdMigrations implements MigrationProvider {
   constructor(private readonly dialect: Dialect) {}

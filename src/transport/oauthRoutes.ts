@@ -1,0 +1,51 @@
+/**
+ * The OAuth token endpoint of the local authorization server (protocol.md §9.3): GET with a query or
+ * POST with a urlencoded body, at /oauth/token/ (also under /rest/, and with repeated slashes).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { App } from '../app.js';
+import { grant, OauthError } from '../domain/oauth.js';
+import { parsePhpQuery } from '../protocol/formDecoding.js';
+import { nowSeconds } from '../portalTime.js';
+import { decodeBody, mergeParams } from './requestBody.js';
+
+async function memberId(app: App): Promise<string> {
+  const r = await app.store.db.selectFrom('settings').select('value').where('key', '=', 'member_id').executeTakeFirst();
+  return r?.value ?? '';
+}
+
+export function registerOauthRoutes(app: App, fastify: FastifyInstance): void {
+  const handler = async (req: FastifyRequest, reply: FastifyReply) => {
+    const q = req.url.indexOf('?');
+    const query = parsePhpQuery(q >= 0 ? req.url.slice(q + 1) : '');
+    const body = req.method === 'POST' ? await decodeBody(req.body as Buffer | undefined, req.headers['content-type']) : null;
+    const params = mergeParams(query, body);
+    reply.type('application/json; charset=utf-8').header('cache-control', 'no-store');
+    try {
+      const now = nowSeconds();
+      const pair = await app.store.db.transaction().execute((trx) => grant(trx, params, now));
+      const host = req.headers.host ?? `${app.config.host}:${app.config.port}`;
+      const origin = `${req.protocol}://${host}`;
+      return reply.send({
+        access_token: pair.accessToken,
+        refresh_token: pair.refreshToken,
+        expires: pair.expires,
+        expires_in: pair.expires - now,
+        scope: pair.scopes,
+        domain: host,
+        client_endpoint: `${origin}/rest/`,
+        server_endpoint: `${origin}/rest/`,
+        member_id: await memberId(app),
+        user_id: pair.userId,
+        status: 'L',
+      });
+    } catch (e) {
+      if (e instanceof OauthError) return reply.code(e.status).send({ error: e.error, error_description: e.description });
+      throw e;
+    }
+  };
+  for (const path of ['/oauth/token', '/rest/oauth/token']) {
+    fastify.get(path, handler);
+    fastify.post(path, handler);
+  }
+}

@@ -5,10 +5,12 @@ import { backlogMethods } from './scrum/backlog.js';
 import { sprintMethods } from './scrum/sprint.js';
 import { serviceMethods } from './service.js';
 import { sonetGroupMethods } from './sonetGroup.js';
+import { taskMethods } from './tasks.js';
 import { userMethods } from './user.js';
 
 export function createRegistry(): MethodRegistry {
   const registry = new MethodRegistry().add(serviceMethods).add(sonetGroupMethods).add(backlogMethods).add(sprintMethods);
   registry.add(userMethods);
+  registry.add(taskMethods);
   return registry.add([createBatchMethod(registry)]);
 }

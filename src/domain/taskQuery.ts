@@ -1,0 +1,336 @@
+/**
+ * tasks.task.list (platform.md §8.5): the `filter` and `order` of the task list as SQL through
+ * Kysely (dialect-neutral: plain comparisons, EXISTS and scalar subqueries, CASE), the read
+ * restriction of §4.1, and the paging of §2.4.
+ */
+import { sql, type Expression, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
+import type { PortalTime } from '../portalTime.js';
+import { methodError } from '../protocol/errors.js';
+import { isPhpArray, own, phpValues, toInt, toStr } from '../protocol/php.js';
+import type { Caller } from '../protocol/registry.js';
+import type { Database } from '../store/schema.js';
+import { readableBy } from './taskAccess.js';
+
+type Cond = RawBuilder<SqlBool>;
+type Expr = RawBuilder<unknown>;
+
+const TRUE: Cond = sql<SqlBool>`1 = 1`;
+const FALSE: Cond = sql<SqlBool>`1 = 0`;
+
+function and(conds: readonly Cond[]): Cond {
+  if (conds.length === 0) return TRUE;
+  return sql<SqlBool>`(${sql.join(conds.map((c) => sql`(${c})`), sql` and `)})`;
+}
+
+function or(conds: readonly Cond[]): Cond {
+  if (conds.length === 0) return FALSE;
+  return sql<SqlBool>`(${sql.join(conds.map((c) => sql`(${c})`), sql` or `)})`;
+}
+
+function inList(e: Expr, values: readonly unknown[]): Cond {
+  if (values.length === 0) return FALSE;
+  return sql<SqlBool>`${e} in (${sql.join(values.map((v) => sql`${v}`))})`;
+}
+
+const col = (name: string): Expr => sql.ref(`tasks.${name}`);
+
+/** The meta-status (platform.md §3.7.1): -1 for an overdue open task, else the stored status. */
+function metaStatusExpr(now: number): Expr {
+  return sql`(case when tasks.deadline is not null and tasks.deadline < ${now} and tasks.status in (1, 2, 3) then -1 else tasks.status end)`;
+}
+
+/** The backlog / sprint id of the task's item, 0 when it has none there. */
+function entityIdExpr(type: 'sprint' | 'backlog'): Expr {
+  return sql`coalesce((select si.entity_id from scrum_items si inner join scrum_entities se on se.id = si.entity_id
+    where si.source_id = tasks.id and se.entity_type = ${type}), 0)`;
+}
+
+type Kind = 'int' | 'string' | 'like' | 'date';
+
+interface FilterField {
+  expr: (now: number) => Expr;
+  kind: Kind;
+}
+
+const simple = (column: string, kind: Kind): FilterField => ({ expr: () => col(column), kind });
+/** Nullable id columns compare as 0 when unset (PARENT_ID 0 = root tasks). */
+const nullableInt = (column: string): FilterField => ({ expr: () => sql`coalesce(${col(column)}, 0)`, kind: 'int' });
+
+/** Filterable fields (platform.md §8.5.1) other than the membership ones handled separately. */
+const FILTER_FIELDS: Readonly<Record<string, FilterField>> = {
+  ID: simple('id', 'int'),
+  PARENT_ID: nullableInt('parent_id'),
+  GROUP_ID: simple('group_id', 'int'),
+  CREATED_BY: simple('created_by', 'int'),
+  RESPONSIBLE_ID: simple('responsible_id', 'int'),
+  STATUS_CHANGED_BY: nullableInt('status_changed_by'),
+  CHANGED_BY: nullableInt('changed_by'),
+  CLOSED_BY: nullableInt('closed_by'),
+  PRIORITY: simple('priority', 'int'),
+  TITLE: simple('title', 'like'),
+  REAL_STATUS: simple('status', 'int'),
+  STATUS: { expr: metaStatusExpr, kind: 'int' },
+  MARK: simple('mark', 'string'),
+  SITE_ID: simple('site_id', 'string'),
+  XML_ID: simple('xml_id', 'string'),
+  GUID: simple('guid', 'string'),
+  ADD_IN_REPORT: simple('add_in_report', 'string'),
+  TIME_ESTIMATE: simple('time_estimate', 'int'),
+  STAGE_ID: simple('stage_id', 'int'),
+  DATE_START: simple('date_start', 'date'),
+  DEADLINE: simple('deadline', 'date'),
+  CREATED_DATE: simple('created_date', 'date'),
+  CLOSED_DATE: simple('closed_date', 'date'),
+  CHANGED_DATE: simple('changed_date', 'date'),
+  ACTIVITY_DATE: simple('activity_date', 'date'),
+  START_DATE_PLAN: simple('start_date_plan', 'date'),
+  END_DATE_PLAN: simple('end_date_plan', 'date'),
+  SPRINT_ID: { expr: () => entityIdExpr('sprint'), kind: 'int' },
+  BACKLOG_ID: { expr: () => entityIdExpr('backlog'), kind: 'int' },
+};
+
+/** Operators tasks.task.list understands; `=` and `!=` are accepted as spellings of equal / not equal. */
+const OPERATORS = new Set(['', '=', '!', '!=', '<', '<=', '>', '>=']);
+
+export interface FilterContext {
+  caller: Caller;
+  now: number;
+  time: PortalTime;
+}
+
+function listOf(v: unknown): unknown[] {
+  return isPhpArray(v) ? phpValues(v) : [v];
+}
+
+function isEmptyValue(v: unknown): boolean {
+  return v === null || v === undefined || v === '' || v === false;
+}
+
+/** A date filter value in Unix seconds; null when unreadable. */
+function dateValue(v: unknown, fc: FilterContext): number | null {
+  if (typeof v !== 'string') return null;
+  return fc.time.parseDateString(v, fc.now);
+}
+
+/** One `<op><FIELD>` condition on a plain field; undefined when it is not applicable (ignored). */
+function fieldCondition(field: FilterField, op: string, value: unknown, fc: FilterContext): Cond | undefined {
+  const e = field.expr(fc.now);
+  const negate = op === '!' || op === '!=';
+  const equal = op === '' || op === '=' || negate;
+  if (equal) {
+    const values = listOf(value);
+    if (values.length === 1 && isEmptyValue(values[0]) && field.kind === 'date') {
+      return negate ? sql<SqlBool>`${e} is not null` : sql<SqlBool>`${e} is null`;
+    }
+    if (values.length === 1 && isEmptyValue(values[0]) && field.kind !== 'int') {
+      return negate ? sql<SqlBool>`${e} is not null and ${e} <> ''` : sql<SqlBool>`(${e} is null or ${e} = '')`;
+    }
+    let cond: Cond | undefined;
+    switch (field.kind) {
+      case 'int':
+        cond = inList(e, values.map(toInt));
+        break;
+      case 'string':
+        cond = inList(e, values.map(toStr));
+        break;
+      case 'like':
+        // SQL-style patterns: `%` and `_` in the value are wildcards; case-insensitive as in the product.
+        cond = or(values.map((v) => sql<SqlBool>`lower(${e}) like lower(${toStr(v)})`));
+        break;
+      case 'date': {
+        const ds = values.map((v) => dateValue(v, fc)).filter((d): d is number => d !== null);
+        if (ds.length === 0) return undefined;
+        cond = inList(e, ds);
+        break;
+      }
+    }
+    return negate ? sql<SqlBool>`not (${cond}) or ${e} is null` : cond;
+  }
+  // <, <=, >, >= on the first value
+  const v = listOf(value)[0];
+  let operand: unknown;
+  if (field.kind === 'int') operand = toInt(v);
+  else if (field.kind === 'date') {
+    const d = dateValue(v, fc);
+    if (d === null) return undefined;
+    operand = d;
+  } else operand = toStr(v);
+  return sql<SqlBool>`${e} ${sql.raw(op)} ${operand}`;
+}
+
+/** ACCOMPLICE / AUDITOR / TAG / MEMBER: conditions on related rows. */
+function relationCondition(field: string, op: string, value: unknown): Cond | undefined {
+  const negate = op === '!' || op === '!=';
+  if (!(op === '' || op === '=' || negate)) return undefined;
+  const values = listOf(value);
+  let cond: Cond;
+  switch (field) {
+    case 'ACCOMPLICE':
+    case 'AUDITOR': {
+      const type = field === 'ACCOMPLICE' ? 'A' : 'U';
+      const ids = values.map(toInt);
+      cond = sql<SqlBool>`exists (select 1 from task_members tmf where tmf.task_id = tasks.id and tmf.type = ${type} and ${inList(sql.ref('tmf.user_id'), ids)})`;
+      break;
+    }
+    case 'TAG': {
+      const names = values.map(toStr);
+      cond = sql<SqlBool>`exists (select 1 from task_tags ttf where ttf.task_id = tasks.id and ${inList(sql.ref('ttf.name'), names)})`;
+      break;
+    }
+    case 'MEMBER': {
+      const ids = values.map(toInt);
+      cond = or([
+        inList(col('created_by'), ids),
+        inList(col('responsible_id'), ids),
+        sql<SqlBool>`exists (select 1 from task_members tmm where tmm.task_id = tasks.id and ${inList(sql.ref('tmm.user_id'), ids)})`,
+      ]);
+      break;
+    }
+    default:
+      return undefined;
+  }
+  return negate ? sql<SqlBool>`not (${cond})` : cond;
+}
+
+/** "Only root tasks and subtasks whose parent the caller cannot see". */
+function onlyRootTasks(caller: Caller): Cond {
+  if (caller.isAdmin) return sql<SqlBool>`coalesce(tasks.parent_id, 0) = 0`;
+  return sql<SqlBool>`(coalesce(tasks.parent_id, 0) = 0 or not exists (select 1 from tasks ptask where ptask.id = tasks.parent_id and ${readableBy(caller.userId, 'ptask')}))`;
+}
+
+/**
+ * The conditions of a `filter` map. Keys are `<op><FIELD>` (the operator is the leading run of
+ * non-letter characters); unknown fields and operators are ignored (`unverified:` recommended).
+ */
+export function filterConditions(filter: unknown, fc: FilterContext): Cond[] {
+  const conds: Cond[] = [];
+  if (!isPhpArray(filter) || Array.isArray(filter)) return conds;
+  for (const [key, value] of Object.entries(filter)) {
+    const m = /^[^A-Za-z]*/.exec(key);
+    const op = m ? m[0] : '';
+    const field = key.slice(op.length);
+    if (key === '::SUBFILTER-PARAMS') {
+      // Favorites (docs "tasks.task.list"): a local server keeps none.
+      if (own(value, 'FAVORITE') === 'Y') conds.push(FALSE);
+      continue;
+    }
+    if (!OPERATORS.has(op)) continue;
+    if (field === 'ONLY_ROOT_TASKS') {
+      if (value === 'Y') conds.push(onlyRootTasks(fc.caller));
+      continue;
+    }
+    const def = FILTER_FIELDS[field];
+    const c = def ? fieldCondition(def, op, value, fc) : relationCondition(field, op, value);
+    if (c) conds.push(c);
+  }
+  return conds;
+}
+
+/** Order keys tasks.task.list accepts (platform.md §8.5.1); null = accepted but constant locally. */
+const ORDER_FIELDS: Readonly<Record<string, ((now: number) => Expr) | null>> = {
+  ID: () => col('id'),
+  TITLE: () => col('title'),
+  TIME_SPENT_IN_LOGS: null,
+  DATE_START: () => col('date_start'),
+  CREATED_DATE: () => col('created_date'),
+  CHANGED_DATE: () => col('changed_date'),
+  CLOSED_DATE: () => col('closed_date'),
+  ACTIVITY_DATE: () => col('activity_date'),
+  START_DATE_PLAN: () => col('start_date_plan'),
+  END_DATE_PLAN: () => col('end_date_plan'),
+  DEADLINE: () => col('deadline'),
+  REAL_STATUS: () => col('status'),
+  STATUS_COMPLETE: () => sql`(case when tasks.status in (4, 5) then 2 else 1 end)`,
+  PRIORITY: () => col('priority'),
+  MARK: () => col('mark'),
+  CREATED_BY_LAST_NAME: () => sql`(select u.last_name from users u where u.id = tasks.created_by)`,
+  RESPONSIBLE_LAST_NAME: () => sql`(select u.last_name from users u where u.id = tasks.responsible_id)`,
+  GROUP_ID: () => col('group_id'),
+  TIME_ESTIMATE: () => col('time_estimate'),
+  ALLOW_CHANGE_DEADLINE: () => col('allow_change_deadline'),
+  ALLOW_TIME_TRACKING: () => col('allow_time_tracking'),
+  MATCH_WORK_TIME: () => col('match_work_time'),
+  FAVORITE: null,
+  SORTING: null,
+  IS_PINNED: null,
+  IS_PINNED_IN_GROUP: null,
+};
+
+export interface OrderTerm {
+  expr: Expr;
+  dir: 'asc' | 'desc';
+}
+
+/**
+ * The `order` map: keys compared upper-cased (as the reference's key check does), directions
+ * `asc`/`desc` case-insensitively (anything else is descending). Any other key → `"0"` `Invalid
+ * sorting key`. Default: ID descending.
+ */
+export function orderTerms(order: unknown, now: number): OrderTerm[] {
+  const terms: OrderTerm[] = [];
+  const entries = isPhpArray(order) && !Array.isArray(order) ? Object.entries(order) : [];
+  for (const [key] of entries) {
+    if (!Object.prototype.hasOwnProperty.call(ORDER_FIELDS, key.toUpperCase())) throw methodError('Invalid sorting key');
+  }
+  let hasId = false;
+  for (const [key, dirValue] of entries) {
+    const name = key.toUpperCase();
+    const f = ORDER_FIELDS[name];
+    if (!f) continue;
+    const dir = toStr(dirValue).toLowerCase() === 'asc' ? 'asc' : 'desc';
+    if (name === 'ID') hasId = true;
+    terms.push({ expr: f(now), dir });
+  }
+  if (!hasId) terms.push({ expr: col('id'), dir: entries.length === 0 ? 'desc' : 'asc' });
+  return terms;
+}
+
+export const PAGE_SIZE = 50;
+
+export interface ListRequest {
+  filter: unknown;
+  order: unknown;
+  params: unknown;
+  /** the reserved `start` parameter */
+  start: number;
+}
+
+export interface ListPage {
+  ids: number[];
+  next?: number;
+  total?: number;
+}
+
+/**
+ * The ids of one page of readable, matching tasks (platform.md §2.4): `start` is rounded down to a
+ * page; `start = -1` reads the first page without counting (no `total`, no `next`);
+ * `params.GET_PLUS_ONE = "Y"` suppresses `total` (`unverified:` semantics) but still reports `next`.
+ */
+export async function listTaskIds(db: Kysely<Database>, fc: FilterContext, req: ListRequest): Promise<ListPage> {
+  const terms = orderTerms(req.order, fc.now);
+  const conds = filterConditions(req.filter, fc);
+  if (!fc.caller.isAdmin) conds.push(readableBy(fc.caller.userId) as Cond);
+  const where: Expression<SqlBool> = and(conds);
+
+  let q = db.selectFrom('tasks').select('tasks.id').where(where);
+  for (const t of terms) {
+    // NULLs sort first ascending and last descending on every dialect (the MySQL order the product has).
+    q = q.orderBy(sql`(case when ${t.expr} is null then 0 else 1 end)`, t.dir).orderBy(t.expr, t.dir);
+  }
+
+  const noCount = req.start === -1;
+  const plusOne = own(req.params, 'GET_PLUS_ONE') === 'Y';
+  const offset = noCount ? 0 : Math.max(0, Math.floor(req.start / PAGE_SIZE) * PAGE_SIZE);
+  const rows = await q.limit(PAGE_SIZE + 1).offset(offset).execute();
+  const ids = rows.slice(0, PAGE_SIZE).map((r) => r.id);
+  if (noCount) return { ids };
+  const more = rows.length > PAGE_SIZE;
+  const next = more ? offset + PAGE_SIZE : undefined;
+  if (plusOne) return { ids, next };
+  const c = await db
+    .selectFrom('tasks')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where(where)
+    .executeTakeFirst();
+  return { ids, next, total: Number(c?.n ?? 0) };
+}

@@ -12,6 +12,7 @@ import { createUser, DuplicateEmailError } from './domain/users.js';
 import { addWebhook } from './domain/webhooks.js';
 import { addOauthApp, findApp, issueCode, issueTokens, type OauthApp } from './domain/oauth.js';
 import { isValidTimeZone, nowSeconds } from './portalTime.js';
+import { LIMIT_PRESETS } from './protocol/limits.js';
 import { IMPLEMENTED_SCOPES, parseScopeList } from './protocol/scopes.js';
 import { startServer } from './serve.js';
 import { isPostgresUrl, openStore } from './store/db.js';
@@ -47,6 +48,8 @@ program
   .addOption(new Option('--body-limit <bytes>', 'largest request body').env('SCRUMD_BODY_LIMIT').default(defaultConfig.bodyLimit).argParser(intArg('body limit', 1024, 1 << 30)))
   .addOption(new Option('--strict-errors', 'report as HTTP 400 the failures the reference swallows').env('SCRUMD_STRICT_ERRORS').default(false))
   .addOption(new Option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent').env('SCRUMD_LOG_LEVEL').default(defaultConfig.logLevel))
+  .addOption(new Option('--limits <preset>', 'the request-rate and operating-time limits: off, bitrix (50 queued, 2/s) or enterprise (250, 5/s)').env('SCRUMD_LIMITS').choices(['off', 'bitrix', 'enterprise']).default('off'))
+  .addOption(new Option('--operating-limit <seconds>', 'operating-time budget of a method per credential over 10 minutes, with --limits').env('SCRUMD_OPERATING_LIMIT').argParser(intArg('operating limit', 1, 86400)))
   .addOption(new Option('--https', 'serve HTTPS with a certificate from a local CA kept in the data folder').env('SCRUMD_HTTPS').default(false))
   .addOption(new Option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM)').env('SCRUMD_TLS_CERT'))
   .addOption(new Option('--tls-key <file>', 'the private key of --tls-cert (PEM)').env('SCRUMD_TLS_KEY'))
@@ -69,10 +72,22 @@ program
       strictErrors: Boolean(o.strictErrors),
       logLevel: o.logLevel,
       https: Boolean(o.https),
+      limits:
+        o.limits === 'off'
+          ? undefined
+          : { ...LIMIT_PRESETS[o.limits as 'bitrix' | 'enterprise'], ...(o.operatingLimit ? { operatingLimit: o.operatingLimit } : {}) },
       tlsCert: o.tlsCert,
       tlsKey: o.tlsKey,
     };
     const server = await startServer(config);
+    // Stop handlers go in before the ready lines: whoever reads them may signal at once.
+    const stop = async (signal: string) => {
+      server.app.log.info({ signal }, 'shutting down');
+      await server.close();
+      process.exit(0);
+    };
+    process.once('SIGINT', () => void stop('SIGINT'));
+    process.once('SIGTERM', () => void stop('SIGTERM'));
     const where = isPostgresUrl(config.database) ? 'PostgreSQL' : config.database;
     console.log(`scrumd listening on ${server.origin} (database: ${where}, time zone: ${config.timezone})`);
     if (server.caFile) console.log(`HTTPS certificate authority: ${server.caFile} (trust it: NODE_EXTRA_CA_CERTS=${server.caFile})`);
@@ -83,13 +98,6 @@ program
       console.log(`Webhook: ${server.origin}/rest/1/<secret>/ — the secret of user 1 was printed at first start and is stored only hashed;`);
       console.log('         set SCRUMD_WEBHOOK_SECRET (or --webhook-secret) to fix one, or run `scrumd webhook add --user 1`.');
     }
-    const stop = async (signal: string) => {
-      server.app.log.info({ signal }, 'shutting down');
-      await server.close();
-      process.exit(0);
-    };
-    process.once('SIGINT', () => void stop('SIGINT'));
-    process.once('SIGTERM', () => void stop('SIGTERM'));
   });
 
 /** Opens the database of a CLI command (migrated, first start applied) and closes it afterwards. */

@@ -1,3 +1,5 @@
+import type { LimitSettings } from './protocol/limits.js';
+
 /** Server settings, from the command line and the environment (the CLI fills them in). */
 export interface Config {
   host: string;
@@ -23,6 +25,8 @@ export interface Config {
   tlsKey?: string;
   /** where the local CA lives; default: the database's folder (./data for :memory: and PostgreSQL) */
   tlsDir?: string;
+  /** the request-rate and operating-time limits of protocol.md §10; off when absent */
+  limits?: LimitSettings;
 }
 
 export const defaultConfig: Config = {

@@ -132,7 +132,7 @@ export function createBatchMethod(registry: MethodRegistry): MethodDef {
             out.result.set(key, r.result);
             if (r.total !== undefined) out.total.set(key, Math.trunc(r.total ?? 0));
             if (r.next !== undefined && r.next !== null) out.next.set(key, Math.trunc(r.next));
-            out.time.set(key, timeBlock(ctx.app.time, t0, preciseNow(), r.processing));
+            out.time.set(key, timeBlock(ctx.app.time, t0, preciseNow(), r.processing, r.operating, r.operatingResetAt));
           } catch (e) {
             if (e instanceof RestError) failed = e;
             else {

@@ -7,6 +7,7 @@ import type { App } from '../app.js';
 import { authenticateToken, authenticateWebhook } from './auth.js';
 import { preciseNow, successBody, timeBlock } from './envelope.js';
 import { Errors, RestError } from './errors.js';
+import { operatingAccount, operationTimeLimit, queryLimitExceeded, readOperating, recordOperating, RECORD_THRESHOLD, takeRequest, type OperatingState } from './limits.js';
 import { own, toInt, type PhpMap } from './php.js';
 import { Page, type Caller, type MethodDef, type MethodRegistry } from './registry.js';
 
@@ -20,6 +21,8 @@ export interface IncomingCall {
   secure: boolean;
   /** preciseNow() when the request arrived */
   start: number;
+  /** the client's address (the request-rate limit is kept per portal and address) */
+  client: string;
 }
 
 export interface OutgoingResponse {
@@ -51,6 +54,9 @@ export interface ExecutionResult {
   next?: number;
   total?: number;
   processing: number;
+  /** the operating-time account of this method and credential after the call (§10.2) */
+  operating: number;
+  operatingResetAt?: number;
 }
 
 /** Runs a resolved method for an authenticated caller; reserved `start` is consumed here. */
@@ -62,17 +68,37 @@ export async function execute(
   params: PhpMap,
   now: number,
 ): Promise<ExecutionResult> {
+  const limits = app.config.limits;
+  // `batch` itself is never blocked; its commands are, each under its own method (§10.2).
+  const account = limits && method.name !== 'batch' ? operatingAccount(caller, method.name) : undefined;
+  let before: OperatingState = { operating: 0 };
+  if (account) {
+    before = await readOperating(app, account, now);
+    if (before.operating > limits!.operatingLimit) throw operationTimeLimit();
+  }
   const start = own(params, 'start') === undefined ? 0 : toInt(params.start);
   delete params.start;
   const t0 = preciseNow();
   const value = await method.handler({ app, caller, params, start, now, registry });
   const processing = preciseNow() - t0;
-  if (value instanceof Page) return { result: value.result, next: value.next, total: value.total, processing };
-  return { result: value, processing };
+  let operating = before.operating;
+  let operatingResetAt = before.resetAt;
+  if (account && processing > RECORD_THRESHOLD) {
+    await recordOperating(app, account, processing, now);
+    operating += processing;
+    operatingResetAt ??= now + 600;
+  }
+  const base = { processing, operating, operatingResetAt };
+  if (value instanceof Page) return { result: value.result, next: value.next, total: value.total, ...base };
+  return { result: value, ...base };
 }
 
 export async function dispatch(app: App, registry: MethodRegistry, call: IncomingCall): Promise<OutgoingResponse> {
   const seg = call.segments;
+  const limits = app.config.limits;
+  if (limits && !(await takeRequest(app, limits, call.client, call.start))) {
+    return { status: 503, xml: false, body: queryLimitExceeded().body() };
+  }
   if (seg[0]?.toLowerCase() === 'api') return restV3NotFound(seg[seg.length - 1] ?? '');
   let xml = false;
   try {
@@ -113,7 +139,7 @@ export async function dispatch(app: App, registry: MethodRegistry, call: Incomin
     }
 
     const r = await execute(app, registry, method, caller, params, now);
-    const time = timeBlock(app.time, call.start, preciseNow(), r.processing);
+    const time = timeBlock(app.time, call.start, preciseNow(), r.processing, r.operating, r.operatingResetAt);
     return { status: 200, xml, body: successBody(r.result, time, r.next, r.total) };
   } catch (e) {
     return { ...errorResponse(app, e), xml };

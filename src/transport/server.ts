@@ -72,6 +72,7 @@ export function buildServer(app: App, registry: MethodRegistry, fastify: Fastify
       bearer: bearerToken(req.headers.authorization),
       secure: req.protocol === 'https',
       start: req.scrumdStart,
+      client: req.ip,
     });
     return send(reply, res);
   };

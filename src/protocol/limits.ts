@@ -1,0 +1,90 @@
+/**
+ * The opt-in limits of protocol.md §10, kept in the database so several processes share them:
+ * the request-rate leaky bucket per (portal, client address) answering 503 QUERY_LIMIT_EXCEEDED, and
+ * the operating-time account per (credential, method) in one-minute buckets answering 429
+ * OPERATION_TIME_LIMIT.
+ */
+import type { App } from '../app.js';
+import { RestError } from './errors.js';
+import type { Caller } from './registry.js';
+
+export interface LimitSettings {
+  /** requests that may be queued before refusal */
+  threshold: number;
+  /** requests drained per second */
+  drainPerSecond: number;
+  /** operating-time budget per method and credential over 10 minutes, seconds */
+  operatingLimit: number;
+}
+
+export const LIMIT_PRESETS: Record<'bitrix' | 'enterprise', LimitSettings> = {
+  bitrix: { threshold: 50, drainPerSecond: 2, operatingLimit: 480 },
+  enterprise: { threshold: 250, drainPerSecond: 5, operatingLimit: 480 },
+};
+
+/** Calls shorter than this are never recorded (§10.2). */
+export const RECORD_THRESHOLD = 0.1;
+const WINDOW_MINUTES = 10;
+const BUCKET_TTL = 600;
+
+export function queryLimitExceeded(): RestError {
+  return new RestError('QUERY_LIMIT_EXCEEDED', 'Too many requests', 503);
+}
+
+export function operationTimeLimit(): RestError {
+  return new RestError('OPERATION_TIME_LIMIT', 'Method is blocked due to operation time limit.', 429);
+}
+
+/**
+ * One request against the leaky bucket: drain by elapsed time, refuse without counting when the level
+ * has reached the threshold, else count it. A burst of exactly `threshold` requests passes.
+ */
+export async function takeRequest(app: App, limits: LimitSettings, client: string, now: number): Promise<boolean> {
+  const key = `portal:${client}`;
+  return app.store.db.transaction().execute(async (trx) => {
+    const row = await trx.selectFrom('rate_buckets').selectAll().where('key', '=', key).executeTakeFirst();
+    const drained = row ? Math.max(0, row.level - limits.drainPerSecond * Math.max(0, now - row.updated_at)) : 0;
+    const allowed = drained < limits.threshold;
+    const level = allowed ? drained + 1 : drained;
+    if (row) await trx.updateTable('rate_buckets').set({ level, updated_at: now }).where('key', '=', key).execute();
+    else await trx.insertInto('rate_buckets').values({ key, level, updated_at: now }).execute();
+    return allowed;
+  });
+}
+
+export function operatingAccount(caller: Caller, method: string): string {
+  return `${caller.authType}:${caller.credentialId}:${method}`;
+}
+
+export interface OperatingState {
+  /** seconds accumulated over the window */
+  operating: number;
+  /** when the oldest non-empty bucket expires, integer Unix seconds; undefined when none */
+  resetAt?: number;
+}
+
+export async function readOperating(app: App, account: string, now: number): Promise<OperatingState> {
+  const minute = Math.floor(now / 60);
+  const rows = await app.store.db
+    .selectFrom('operating_time')
+    .select(['seconds', 'first_at'])
+    .where('account', '=', account)
+    .where('minute', '>', minute - WINDOW_MINUTES)
+    .where('first_at', '>', now - BUCKET_TTL)
+    .execute();
+  if (rows.length === 0) return { operating: 0 };
+  const operating = rows.reduce((s, r) => s + Number(r.seconds), 0);
+  const oldest = Math.min(...rows.map((r) => Number(r.first_at)));
+  return { operating, resetAt: Math.floor(oldest + BUCKET_TTL) };
+}
+
+/** Adds a call's execution time to the current minute's bucket when it took more than 0.1 s. */
+export async function recordOperating(app: App, account: string, seconds: number, now: number): Promise<void> {
+  if (seconds <= RECORD_THRESHOLD) return;
+  const minute = Math.floor(now / 60);
+  await app.store.db
+    .insertInto('operating_time')
+    .values({ account, minute, seconds, first_at: now })
+    .onConflict((oc) => oc.columns(['account', 'minute']).doUpdateSet((eb) => ({ seconds: eb('operating_time.seconds', '+', seconds) })))
+    .execute();
+}

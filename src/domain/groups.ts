@@ -192,3 +192,47 @@ export async function createGroup(db: Kysely<Database>, f: GroupFields & { owner
   await recountMembers(db, r.id);
   return r.id;
 }
+
+/** Owners, moderators and members who are active users, in relation order (platform.md §5.6). */
+export async function activeMemberRelations(db: Kysely<Database>, groupId: number): Promise<{ userId: number; role: Role }[]> {
+  const rows = await db
+    .selectFrom('group_members')
+    .innerJoin('users', 'users.id', 'group_members.user_id')
+    .select(['group_members.user_id', 'group_members.role'])
+    .where('group_members.group_id', '=', groupId)
+    .where('group_members.role', 'in', [...MEMBER_ROLES])
+    .where('users.active', '=', 'Y')
+    .orderBy('group_members.id', 'asc')
+    .execute();
+  return rows.map((r) => ({ userId: r.user_id, role: r.role as Role }));
+}
+
+/**
+ * Sets the role of the listed users' relations (platform.md §5.8): the owner and relations already in
+ * that role are skipped, pending and banned relations are converted, users without a relation are
+ * skipped. Returns the updated user ids in relation order; counters are recomputed when any changed.
+ */
+export async function setMemberRoles(
+  db: Kysely<Database>,
+  groupId: number,
+  userIds: readonly number[],
+  role: 'E' | 'K',
+  now: number,
+): Promise<number[]> {
+  if (userIds.length === 0) return [];
+  const relations = await db
+    .selectFrom('group_members')
+    .select(['id', 'user_id', 'role'])
+    .where('group_id', '=', groupId)
+    .where('user_id', 'in', [...userIds])
+    .orderBy('id', 'asc')
+    .execute();
+  const updated: number[] = [];
+  for (const r of relations) {
+    if (r.role === 'A' || r.role === role) continue;
+    await db.updateTable('group_members').set({ role, date_update: now }).where('id', '=', r.id).execute();
+    updated.push(r.user_id);
+  }
+  if (updated.length > 0) await recountMembers(db, groupId);
+  return updated;
+}

@@ -7,10 +7,11 @@ import { serviceMethods } from './service.js';
 import { sonetGroupMethods } from './sonetGroup.js';
 import { taskMethods } from './tasks.js';
 import { userMethods } from './user.js';
+import { workgroupMethods } from './workgroup.js';
 
 export function createRegistry(): MethodRegistry {
   const registry = new MethodRegistry().add(serviceMethods).add(sonetGroupMethods).add(backlogMethods).add(sprintMethods);
-  registry.add(userMethods);
+  registry.add(userMethods).add(workgroupMethods);
   registry.add(taskMethods);
   return registry.add([createBatchMethod(registry)]);
 }

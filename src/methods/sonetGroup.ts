@@ -1,8 +1,31 @@
 /** sonet_group.* (platform.md §5): legacy-sonet family — exact UPPER_CASE parameter names, `"error": ""`. */
 import { RestError } from '../protocol/errors.js';
-import { own, toInt, toStr, type PhpMap } from '../protocol/php.js';
-import { family, type CallContext } from '../protocol/registry.js';
-import { GroupValidationError, createGroup, getGroup, insertMember, recountMembers, type GroupFields } from '../domain/groups.js';
+import { isPhpArray, own, toInt, toStr, type PhpMap } from '../protocol/php.js';
+import { Page, family, type CallContext } from '../protocol/registry.js';
+import {
+  GroupValidationError,
+  activeMemberRelations,
+  createGroup,
+  getGroup,
+  insertMember,
+  recountMembers,
+  setMemberRoles,
+  type GroupFields,
+} from '../domain/groups.js';
+import {
+  PAGE_SIZE,
+  countGroups,
+  findGroupFor,
+  groupFilterCondition,
+  isLegacyOrderField,
+  legacyGroupRecord,
+  selectGroups,
+  visibleTo,
+  type OrderItem,
+} from '../domain/groupQuery.js';
+import { TRUE, and } from '../domain/filterKeys.js';
+import { getUser } from '../domain/users.js';
+import { departmentsOf } from '../domain/userQuery.js';
 import { inTransaction } from './transaction.js';
 
 /** A method's own failure in this family: `"error": ""`, HTTP 400. */
@@ -69,7 +92,11 @@ export function readGroupFields(ctx: CallContext, mode: 'create' | 'update'): Gr
   if (subject !== undefined && toInt(subject) > 0) f.subjectId = toInt(subject);
   const site = own(p, 'SITE_ID');
   if (typeof site === 'string' && site !== '') f.siteId = site;
-  else if (Array.isArray(site) && site.length > 0) f.siteId = toStr(site[0]);
+  else if (isPhpArray(site)) {
+    // Every entry must be a known site; the first unknown one is reported (ERROR_NO_SITE, §5.1.3).
+    const sites = Object.values(site).map((x) => toStr(x));
+    if (sites.length > 0) f.siteId = sites.find((x) => x !== 's1') ?? 's1';
+  }
   const avatar = own(p, 'AVATAR_TYPE');
   if (typeof avatar === 'string' && AVATAR_TYPES.includes(avatar)) f.avatarType = avatar;
   return f;
@@ -84,12 +111,82 @@ export function validationToRest(e: unknown): never {
 }
 
 export const sonetGroupMethods = family(['sonet_group'], {
-  'sonet_group.create': (ctx) => {
+  'sonet_group.create': async (ctx) => {
+    // The right to create groups: administrators and every active employee (§5.1.2, §13.2).
+    if (!ctx.caller.isAdmin) {
+      const me = await getUser(ctx.app.store.db, ctx.caller.userId);
+      if (!me || me.active !== 'Y' || departmentsOf(me).length === 0) throw sonetError('You have no permissions to create a group');
+    }
     const fields = readGroupFields(ctx, 'create');
     const requestedOwner = toInt(own(ctx.params, 'OWNER_ID'));
     // OWNER_ID is honoured for administrators only; everyone else becomes the owner (§5.1.1).
     const ownerId = ctx.caller.isAdmin && requestedOwner > 0 ? requestedOwner : ctx.caller.userId;
-    return inTransaction(ctx, (db) => createGroup(db, { ...fields, ownerId }, ctx.now)).catch(validationToRest);
+    try {
+      return await inTransaction(ctx, (db) => createGroup(db, { ...fields, ownerId }, ctx.now));
+    } catch (e) {
+      if (e instanceof GroupValidationError || e instanceof RestError) validationToRest(e);
+      ctx.app.log.error({ err: e }, 'sonet_group.create failed');
+      throw sonetError('Cannot create group');
+    }
+  },
+
+  'sonet_group.get': async (ctx) => {
+    const p = ctx.params;
+    const db = ctx.app.store.db;
+    let filter: PhpMap = {};
+    const rawFilter = own(p, 'FILTER');
+    if (isPhpArray(rawFilter)) filter = { ...rawFilter };
+    const groupId = toInt(own(p, 'GROUP_ID'));
+    if (groupId > 0) filter.ID = groupId;
+    const rawOrder = own(p, 'ORDER');
+    const order: OrderItem[] = isPhpArray(rawOrder)
+      ? Object.entries(rawOrder)
+          .filter(([field]) => isLegacyOrderField(field))
+          .map(([field, dir]) => ({ field, dir: toStr(dir).toUpperCase() === 'ASC' ? 'asc' : 'desc' }))
+      : [{ field: 'ID', dir: 'desc' }];
+    // IS_ADMIN=Y lifts the visibility filter for administrators only (§5.2.1).
+    const unrestricted = own(p, 'IS_ADMIN') === 'Y' && ctx.caller.isAdmin;
+    const where = and([
+      groupFilterCondition(filter, 'legacy', { time: ctx.app.time, now: ctx.now }),
+      unrestricted ? TRUE : visibleTo(ctx.caller.userId),
+    ]);
+    const page = (rows: Awaited<ReturnType<typeof selectGroups>>) => rows.map((g) => legacyGroupRecord(g, ctx.app.time));
+    if (ctx.start < 0) {
+      // "Do not count": the first page, no next, no total (§2.4).
+      return new Page(page(await selectGroups(db, { where, order, offset: 0, limit: PAGE_SIZE })));
+    }
+    const total = await countGroups(db, where);
+    let offset = Math.floor(ctx.start / PAGE_SIZE) * PAGE_SIZE;
+    // The reference's paging helper answers a page beyond the last one with page 1.
+    if (offset >= total) offset = 0;
+    const rows = await selectGroups(db, { where, order, offset, limit: PAGE_SIZE });
+    const next = offset + PAGE_SIZE < total ? offset + PAGE_SIZE : undefined;
+    return new Page(page(rows), next, total);
+  },
+
+  'sonet_group.user.get': async (ctx) => {
+    const groupId = toInt(own(ctx.params, 'ID'));
+    if (groupId <= 0) throw sonetError('Wrong socialnetwork group ID');
+    const db = ctx.app.store.db;
+    const group = await findGroupFor(db, ctx.caller, groupId);
+    if (!group) throw sonetError('Socialnetwork group not found');
+    const members = await activeMemberRelations(db, groupId);
+    return members.map((m) => ({ USER_ID: String(m.userId), ROLE: m.role }));
+  },
+
+  'sonet_group.user.update': (ctx) => {
+    const groupId = toInt(own(ctx.params, 'GROUP_ID'));
+    if (groupId <= 0) throw sonetError('Wrong group ID');
+    if (!ctx.caller.isAdmin) throw sonetError('No permissions to update users role');
+    const role = own(ctx.params, 'ROLE');
+    if (role !== 'E' && role !== 'K') throw sonetError('Incorrect role code');
+    const ids = userIdList(own(ctx.params, 'USER_ID'));
+    if (ids.length === 0) throw sonetError('Wrong user IDs');
+    return inTransaction(ctx, async (db) => {
+      if (!(await getGroup(db, groupId))) throw sonetError('Socialnetwork group not found');
+      const updated = await setMemberRoles(db, groupId, ids, role, ctx.now);
+      return updated.map((id) => String(id));
+    });
   },
 
   'sonet_group.user.add': (ctx) => {

@@ -9,6 +9,7 @@ import { addWebhook } from '../../src/domain/webhooks.js';
 import { nowSeconds } from '../../src/portalTime.js';
 import { IMPLEMENTED_SCOPES } from '../../src/protocol/scopes.js';
 import { startServer, type RunningServer } from '../../src/serve.js';
+import { testDatabase } from './database.js';
 
 export const ADMIN_SECRET = 's3cr3t';
 
@@ -82,16 +83,23 @@ export interface TestServer {
 let emailCounter = 0;
 
 export async function startTestServer(overrides: Partial<Config> = {}): Promise<TestServer> {
+  const database = overrides.database === undefined ? await testDatabase() : undefined;
   const config: Config = {
     ...defaultConfig,
     host: '127.0.0.1',
     port: 0,
-    database: ':memory:',
+    database: database?.location ?? ':memory:',
     webhookSecret: ADMIN_SECRET,
     logLevel: 'silent',
     ...overrides,
   };
-  const server = await startServer(config, { logger: false });
+  let server: RunningServer;
+  try {
+    server = await startServer(config, { logger: false });
+  } catch (e) {
+    await database?.drop();
+    throw e;
+  }
   const origin = server.origin;
   return {
     server,
@@ -107,7 +115,10 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
       const hook = await addWebhook(db, { userId: id, scopes: opts.scopes ?? IMPLEMENTED_SCOPES }, nowSeconds());
       return new Client(origin, id, hook.secret);
     },
-    close: () => server.close(),
+    close: async () => {
+      await server.close();
+      await database?.drop();
+    },
   };
 }
 

@@ -319,7 +319,13 @@ describe('completion (§9.4)', () => {
 
   test('an effect that fails is rolled back and skipped; the task change itself is kept', async () => {
     const task = await onBoard(board.WORK);
-    await sql`create trigger refuse_stage_links before insert on kanban_task_stages begin select raise(abort, 'refused'); end`.execute(db());
+    const postgres = t.server.app.store.dialect === 'postgres';
+    if (postgres) {
+      await sql`create function refuse_stage_link() returns trigger language plpgsql as $$ begin raise exception 'refused'; end $$`.execute(db());
+      await sql`create trigger refuse_stage_links before insert on kanban_task_stages for each row execute function refuse_stage_link()`.execute(db());
+    } else {
+      await sql`create trigger refuse_stage_links before insert on kanban_task_stages begin select raise(abort, 'refused'); end`.execute(db());
+    }
     try {
       const r = await admin.call('tasks.task.complete', { taskId: task.id });
       assert.equal(r.status, 200, r.text);
@@ -329,7 +335,12 @@ describe('completion (§9.4)', () => {
       assert.deepEqual(await stageLinks(db(), Number(task.id)), [board.WORK]);
       assert.equal(await taskStageId(db(), Number(task.id)), board.WORK);
     } finally {
-      await sql`drop trigger refuse_stage_links`.execute(db());
+      if (postgres) {
+        await sql`drop trigger refuse_stage_links on kanban_task_stages`.execute(db());
+        await sql`drop function refuse_stage_link()`.execute(db());
+      } else {
+        await sql`drop trigger refuse_stage_links`.execute(db());
+      }
     }
   });
 });

@@ -2,6 +2,7 @@
 import { createBatchMethod } from '../protocol/batch.js';
 import { MethodRegistry } from '../protocol/registry.js';
 import { backlogMethods } from './scrum/backlog.js';
+import { kanbanMethods } from './scrum/kanban.js';
 import { sprintMethods } from './scrum/sprint.js';
 import { serviceMethods } from './service.js';
 import { sonetGroupMethods } from './sonetGroup.js';
@@ -11,6 +12,7 @@ import { workgroupMethods } from './workgroup.js';
 
 export function createRegistry(): MethodRegistry {
   const registry = new MethodRegistry().add(serviceMethods).add(sonetGroupMethods).add(backlogMethods).add(sprintMethods);
+  registry.add(kanbanMethods);
   registry.add(userMethods).add(workgroupMethods);
   registry.add(taskMethods);
   return registry.add([createBatchMethod(registry)]);

@@ -1,0 +1,225 @@
+/**
+ * The sprint-board methods of scrum-api.md C3 in the reference's check order.
+ *
+ * `updateStage`, `deleteStage`, `addTask` and `deleteTask` throw their business errors like every
+ * other method (code "0" with the message the reference records); the method layer turns them into
+ * HTTP 200 `false` unless strict mode is on (B9).
+ */
+import type { Kysely, Updateable } from 'kysely';
+import { methodError } from '../../protocol/errors.js';
+import { hasKey, isNumeric, own, toInt, toStr } from '../../protocol/php.js';
+import type { Caller } from '../../protocol/registry.js';
+import type { Database, KanbanStageTable } from '../../store/schema.js';
+import { canReadGroup } from '../groups.js';
+import {
+  DEFAULT_STAGE_TITLES,
+  EMPTY_STAGE_COLOR,
+  SPRINT_BOARD,
+  STAGE_TYPES,
+  boardStages,
+  getStage,
+  insertStage,
+  linkTask,
+  unlinkFromBoard,
+  type StageRow,
+  type StageType,
+} from './board.js';
+import { getEntity, type EntityRow } from './entities.js';
+
+const SYSTEM_ERROR = 'System error';
+const TASK_NOT_IN_GROUP = 'Task not found. The task must be with GROUP_ID';
+
+/** A `type` input: only the exact, case-sensitive names count. */
+function stageType(v: unknown): StageType | null {
+  return typeof v === 'string' && STAGE_TYPES.includes(v) ? (v as StageType) : null;
+}
+
+/** The stage object of getStages (C3): raw storage values, so ids and sorts are strings. */
+export function stageObject(s: StageRow) {
+  const type = s.system_type;
+  const titleType: StageType = type !== null && STAGE_TYPES.includes(type) ? (type as StageType) : 'NEW';
+  return {
+    id: String(s.id),
+    name: s.title !== '' ? s.title : DEFAULT_STAGE_TITLES[titleType],
+    sort: String(s.sort),
+    type,
+    sprintId: String(s.entity_id),
+    color: s.color !== '' ? s.color : EMPTY_STAGE_COLOR,
+  };
+}
+
+/** The entity (sprint or backlog) a stage or call points at, when the caller may read its group. */
+async function readableEntity(db: Kysely<Database>, caller: Caller, id: number): Promise<EntityRow | undefined> {
+  const entity = await getEntity(db, id);
+  if (!entity || !(await canReadGroup(db, caller, entity.group_id))) return undefined;
+  return entity;
+}
+
+/** A task of the entity's group, checked without task permissions (C3.5 step 8, C3.6 step 6). */
+async function taskOfGroup(db: Kysely<Database>, taskId: number, groupId: number): Promise<boolean> {
+  if (!Number.isSafeInteger(taskId) || taskId <= 0) return false;
+  const r = await db.selectFrom('tasks').select('id').where('id', '=', taskId).where('group_id', '=', groupId).executeTakeFirst();
+  return r !== undefined;
+}
+
+/** The stage and the entity its sprint id points at (update/delete, steps 2–4). */
+async function loadStage(db: Kysely<Database>, caller: Caller, stageId: number): Promise<StageRow> {
+  if (stageId === 0) throw methodError('Stage id not found');
+  const stage = await getStage(db, stageId);
+  if (!stage) throw methodError('Stage not found');
+  if (!(await readableEntity(db, caller, stage.entity_id))) throw methodError('Access denied');
+  return stage;
+}
+
+// ---------------------------------------------------------------------------------------------
+// addStage (C3.1)
+
+export async function addStage(db: Kysely<Database>, caller: Caller, fields: unknown): Promise<number> {
+  const sprintId = hasKey(fields, 'sprintId') ? toInt(own(fields, 'sprintId')) : 0;
+  if (sprintId === 0) throw methodError('Sprint id not found');
+  const entity = await getEntity(db, sprintId); // a backlog id is accepted as well
+  if (!entity) throw methodError('Sprint not found');
+  if (!(await canReadGroup(db, caller, entity.group_id))) throw methodError('Access denied');
+  const name = own(fields, 'name');
+  if (typeof name !== 'string') throw methodError('Incorrect name format');
+  const sortInput = own(fields, 'sort');
+  try {
+    return await insertStage(db, {
+      sprintId,
+      title: name,
+      type: stageType(own(fields, 'type')) ?? 'WORK',
+      sort: isNumeric(sortInput) ? toInt(sortInput) : 100,
+      color: hasKey(fields, 'color') ? toStr(own(fields, 'color')) : '00C4FB',
+    });
+  } catch {
+    throw methodError(SYSTEM_ERROR);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// updateStage (C3.2)
+
+export async function updateStage(db: Kysely<Database>, caller: Caller, stageId: number, fields: unknown): Promise<true> {
+  await loadStage(db, caller, stageId);
+  const set: Updateable<KanbanStageTable> = {};
+  const name = own(fields, 'name');
+  if (typeof name === 'string') set.title = name;
+  const sprintId = own(fields, 'sprintId');
+  if (isNumeric(sprintId)) {
+    const target = toInt(sprintId);
+    if (!(await readableEntity(db, caller, target))) throw methodError('Incorrect sprintId value');
+    set.entity_id = target; // the stage's task links go with it untouched
+  }
+  const color = own(fields, 'color');
+  if (typeof color === 'string') set.color = color;
+  const sort = own(fields, 'sort');
+  if (isNumeric(sort)) set.sort = toInt(sort);
+  const type = stageType(own(fields, 'type'));
+  if (type !== null) set.system_type = type;
+  if (Object.keys(set).length > 0) {
+    try {
+      await db.updateTable('kanban_stages').set(set).where('id', '=', stageId).execute();
+    } catch {
+      throw methodError(SYSTEM_ERROR);
+    }
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// getStages (C3.3)
+
+export async function getStages(db: Kysely<Database>, caller: Caller, sprintId: number) {
+  if (sprintId === 0) throw methodError('Sprint id not found');
+  const entity = await getEntity(db, sprintId);
+  if (!entity || entity.entity_type !== 'sprint') throw methodError('Sprint not found');
+  if (!(await canReadGroup(db, caller, entity.group_id))) throw methodError('Access denied');
+  return (await boardStages(db, sprintId)).map(stageObject);
+}
+
+// ---------------------------------------------------------------------------------------------
+// deleteStage (C3.4)
+
+export async function deleteStage(db: Kysely<Database>, caller: Caller, stageId: number): Promise<true> {
+  const stage = await loadStage(db, caller, stageId);
+  // Any link counts, tasks in the recycle bin included.
+  const link = await db.selectFrom('kanban_task_stages').select('id').where('stage_id', '=', stageId).limit(1).executeTakeFirst();
+  if (link) throw methodError('Stage has tasks');
+  try {
+    // The reference clears the entry column's type before deleting it.
+    if (stage.system_type === 'NEW') await db.updateTable('kanban_stages').set({ system_type: '' }).where('id', '=', stageId).execute();
+    const r = await db
+      .deleteFrom('kanban_stages')
+      .where('id', '=', stageId)
+      .where('entity_type', '=', SPRINT_BOARD)
+      .where('entity_id', '=', stage.entity_id)
+      .executeTakeFirst();
+    if (Number(r.numDeletedRows) !== 1) throw new Error('stage not deleted');
+  } catch {
+    throw methodError(SYSTEM_ERROR);
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// addTask (C3.5)
+
+export async function addTaskToStage(
+  db: Kysely<Database>,
+  caller: Caller,
+  input: { sprintId: number; taskId: number; stageId: number },
+): Promise<true> {
+  const { sprintId, taskId, stageId } = input;
+  if (sprintId === 0) throw methodError('Sprint id not found');
+  if (taskId === 0) throw methodError('Task id not found');
+  if (stageId === 0) throw methodError('Stage id not found');
+  const entity = await getEntity(db, sprintId); // sprint or backlog
+  if (!entity) throw methodError('Sprint not found');
+  if (!(await canReadGroup(db, caller, entity.group_id))) throw methodError('Access denied');
+  // Any stage: it need not belong to this sprint's board (K-7).
+  if (!(await getStage(db, stageId))) throw methodError('Stage not found');
+  if (!(await taskOfGroup(db, taskId, entity.group_id))) throw methodError(TASK_NOT_IN_GROUP);
+  try {
+    // Other links of the task stay, and the task's STAGE_ID is not updated (C3.5). Linking a task to a
+    // stage it already is on keeps the link and answers true (`unverified:` the reference may say false).
+    await linkTask(db, taskId, stageId);
+  } catch {
+    throw methodError(SYSTEM_ERROR);
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// deleteTask (C3.6)
+
+export async function deleteTaskFromBoard(db: Kysely<Database>, caller: Caller, input: { sprintId: number; taskId: number }): Promise<true> {
+  const { sprintId, taskId } = input;
+  if (sprintId === 0) throw methodError('Sprint id not found');
+  if (taskId === 0) throw methodError('Task id not found');
+  const entity = await getEntity(db, sprintId);
+  if (!entity) throw methodError('Sprint not found');
+  if (!(await canReadGroup(db, caller, entity.group_id))) throw methodError('Access denied');
+  if (!(await taskOfGroup(db, taskId, entity.group_id))) throw methodError(TASK_NOT_IN_GROUP);
+  try {
+    if ((await unlinkFromBoard(db, taskId, sprintId)) > 0) {
+      await db.updateTable('tasks').set({ stage_id: 0 }).where('id', '=', taskId).execute();
+    }
+  } catch {
+    // The reference records no message here; strict mode reports this one.
+    throw methodError(SYSTEM_ERROR);
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// getFields (C3.7)
+
+export const KANBAN_FIELDS = {
+  fields: {
+    name: { type: 'string' },
+    sort: { type: 'integer' },
+    type: { type: 'string' },
+    sprintId: { type: 'integer' },
+    color: { type: 'string' },
+  },
+};

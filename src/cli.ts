@@ -14,7 +14,8 @@ import { addOauthApp, findApp, issueCode, issueTokens, type OauthApp } from './d
 import { isValidTimeZone, nowSeconds } from './portalTime.js';
 import { LIMIT_PRESETS } from './protocol/limits.js';
 import { IMPLEMENTED_SCOPES, parseScopeList } from './protocol/scopes.js';
-import { startServer } from './serve.js';
+import { serve } from './serveProcesses.js';
+import { availableParallelism } from 'node:os';
 import { isPostgresUrl, openStore } from './store/db.js';
 
 function intArg(name: string, min: number, max: number) {
@@ -50,6 +51,10 @@ program
   .addOption(new Option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent').env('SCRUMD_LOG_LEVEL').default(defaultConfig.logLevel))
   .addOption(new Option('--limits <preset>', 'the request-rate and operating-time limits: off, bitrix (50 queued, 2/s) or enterprise (250, 5/s)').env('SCRUMD_LIMITS').choices(['off', 'bitrix', 'enterprise']).default('off'))
   .addOption(new Option('--operating-limit <seconds>', 'operating-time budget of a method per credential over 10 minutes, with --limits').env('SCRUMD_OPERATING_LIMIT').argParser(intArg('operating limit', 1, 86400)))
+  .addOption(new Option('--workers <n|auto>', 'worker processes sharing the port (auto: one per core)').env('SCRUMD_WORKERS').default('1').argParser((v: string) => {
+    if (v === 'auto') return v;
+    return String(intArg('workers', 1, 256)(v));
+  }))
   .addOption(new Option('--https', 'serve HTTPS with a certificate from a local CA kept in the data folder').env('SCRUMD_HTTPS').default(false))
   .addOption(new Option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM)').env('SCRUMD_TLS_CERT'))
   .addOption(new Option('--tls-key <file>', 'the private key of --tls-cert (PEM)').env('SCRUMD_TLS_KEY'))
@@ -79,25 +84,7 @@ program
       tlsCert: o.tlsCert,
       tlsKey: o.tlsKey,
     };
-    const server = await startServer(config);
-    // Stop handlers go in before the ready lines: whoever reads them may signal at once.
-    const stop = async (signal: string) => {
-      server.app.log.info({ signal }, 'shutting down');
-      await server.close();
-      process.exit(0);
-    };
-    process.once('SIGINT', () => void stop('SIGINT'));
-    process.once('SIGTERM', () => void stop('SIGTERM'));
-    const where = isPostgresUrl(config.database) ? 'PostgreSQL' : config.database;
-    console.log(`scrumd listening on ${server.origin} (database: ${where}, time zone: ${config.timezone})`);
-    if (server.caFile) console.log(`HTTPS certificate authority: ${server.caFile} (trust it: NODE_EXTRA_CA_CERTS=${server.caFile})`);
-    if (server.webhookUrl) {
-      console.log(`Webhook: ${server.webhookUrl}`);
-      console.log(`Try:     curl ${server.webhookUrl}user.current`);
-    } else {
-      console.log(`Webhook: ${server.origin}/rest/1/<secret>/ — the secret of user 1 was printed at first start and is stored only hashed;`);
-      console.log('         set SCRUMD_WEBHOOK_SECRET (or --webhook-secret) to fix one, or run `scrumd webhook add --user 1`.');
-    }
+    await serve(config, o.workers === 'auto' ? availableParallelism() : Number(o.workers));
   });
 
 /** Opens the database of a CLI command (migrated, first start applied) and closes it afterwards. */

@@ -30,7 +30,7 @@ export function tlsDirOf(config: Config): string {
   return join(db === ':memory:' || isPostgresUrl(db) ? './data' : dirname(db), 'tls');
 }
 
-function tlsMaterial(config: Config): TlsMaterial | undefined {
+export function tlsMaterial(config: Config): TlsMaterial | undefined {
   if (config.tlsCert || config.tlsKey) {
     if (!config.tlsCert || !config.tlsKey) throw new Error('--tls-cert and --tls-key go together');
     return ownMaterial(config.tlsCert, config.tlsKey);

@@ -161,3 +161,16 @@ test('app add, app code and token mint OAuth credentials usable over REST', asyn
   assert.equal(exchanged.status, 200);
   assert.equal(await stop(s.proc), 0);
 });
+
+test('--workers 2 serves from two processes sharing the port, on one database', async () => {
+  const db = join(dir, 'workers.db');
+  const s = await serve(['--port', '0', '--database', db, '--webhook-secret', 'workersecret', '--workers', '2']);
+  assert.ok(s.lines[0]!.includes('2 worker processes'), s.lines[0]);
+  const base = `${s.origin}/rest/1/workersecret`;
+  const group = (await rawCall(`${base}/sonet_group.create`, { NAME: 'W', SCRUM_MASTER_ID: 1 }, 'json')).body.result;
+  // Concurrent adds of the group's backlog from both processes: exactly one wins.
+  const adds = await Promise.all(Array.from({ length: 20 }, () => rawCall(`${base}/tasks.api.scrum.backlog.add`, { fields: { groupId: group, createdBy: 1 } }, 'json')));
+  assert.equal(adds.filter((r) => r.status === 200).length, 1);
+  for (const r of adds.filter((x) => x.status !== 200)) assert.equal(r.body.error_description, 'Backlog already added');
+  assert.equal(await stop(s.proc), 0);
+});

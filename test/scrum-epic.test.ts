@@ -40,15 +40,26 @@ async function addEpic(c: Client, extra: Record<string, unknown> = {}): Promise<
   return c.result('tasks.api.scrum.epic.add', { fields: { groupId: group, name: 'Epic', ...extra } });
 }
 
-/** A SQLite trigger that makes one kind of statement fail, to reach the storage-failure branches. */
+/** A trigger that makes one kind of statement fail, to reach the storage-failure branches (SQLite and PostgreSQL). */
 async function failing(kind: 'INSERT' | 'DELETE', table: string, fn: () => Promise<void>, server: TestServer = ts): Promise<void> {
   const db = server.server.app.store.db;
+  const postgres = server.server.app.store.dialect === 'postgres';
   const name = sql.id(`test_fail_${kind.toLowerCase()}_${table}`);
-  await sql`create trigger ${name} before ${sql.raw(kind)} on ${sql.table(table)} begin select raise(abort, 'test failure'); end`.execute(db);
+  if (postgres) {
+    await sql`create function ${name}() returns trigger language plpgsql as $$ begin raise exception 'test failure'; end $$`.execute(db);
+    await sql`create trigger ${name} before ${sql.raw(kind)} on ${sql.table(table)} for each row execute function ${name}()`.execute(db);
+  } else {
+    await sql`create trigger ${name} before ${sql.raw(kind)} on ${sql.table(table)} begin select raise(abort, 'test failure'); end`.execute(db);
+  }
   try {
     await fn();
   } finally {
-    await sql`drop trigger ${name}`.execute(db);
+    if (postgres) {
+      await sql`drop trigger ${name} on ${sql.table(table)}`.execute(db);
+      await sql`drop function ${name}()`.execute(db);
+    } else {
+      await sql`drop trigger ${name}`.execute(db);
+    }
   }
 }
 

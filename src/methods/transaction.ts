@@ -2,7 +2,26 @@ import type { Kysely } from 'kysely';
 import type { CallContext } from '../protocol/registry.js';
 import type { Database } from '../store/schema.js';
 
-/** Runs a method body in one transaction: a rejected call leaves nothing half-written. */
-export function inTransaction<T>(ctx: CallContext, fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
-  return ctx.app.store.db.transaction().execute(fn);
+/** Serialization failures and deadlocks (PostgreSQL and compatible databases): the transaction may be run again. */
+function isRetryable(e: unknown): boolean {
+  const code = (e as { code?: string } | null)?.code;
+  return code === '40001' || code === '40P01';
+}
+
+const ATTEMPTS = 5;
+
+/**
+ * Runs a method body in one transaction: a rejected call leaves nothing half-written. A transaction the
+ * database aborted for a conflict with a concurrent one is run again, so clients see the documented
+ * answer rather than a 500.
+ */
+export async function inTransaction<T>(ctx: CallContext, fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ctx.app.store.db.transaction().execute(fn);
+    } catch (e) {
+      if (attempt >= ATTEMPTS || !isRetryable(e)) throw e;
+      await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
+    }
+  }
 }

@@ -139,22 +139,45 @@ export interface GroupFields {
   siteId?: string;
   avatarType?: string | null;
   landing?: string;
+  /** update only (§3.3) */
+  active?: string;
 }
 
 /** The only group subject of a local portal (platform.md §13.2). */
 export const SUBJECT = { id: 1, name: 'Workgroups' };
 
+/** The group invitation rights a group may have (platform.md §3.3). */
+export const INITIATE_PERMS = ['A', 'E', 'K'];
+
+/**
+ * Field validation shared by create and update (platform.md §5.1.3): only the first failing check is
+ * reported, in the order of the table. On update only the fields passed are checked.
+ */
+export async function validateGroupFields(db: Kysely<Database>, f: GroupFields, mode: 'create' | 'update'): Promise<void> {
+  if ((mode === 'create' || f.name !== undefined) && (f.name ?? '').trim() === '') {
+    throw new GroupValidationError('EMPTY_NAME', 'The title is not specified.');
+  }
+  if (mode === 'create' || f.ownerId !== undefined) {
+    const ownerId = f.ownerId ?? 0;
+    const owner = ownerId > 0 ? await db.selectFrom('users').select('id').where('id', '=', ownerId).executeTakeFirst() : undefined;
+    if (!owner) throw new GroupValidationError('ERROR_NO_OWNER_ID', 'The group owner is not found.');
+  }
+  if (mode === 'create' || f.subjectId !== undefined) {
+    const subjectId = f.subjectId ?? SUBJECT.id;
+    if (subjectId <= 0) throw new GroupValidationError('EMPTY_SUBJECT_ID', 'The group subject is not specified.');
+    if (subjectId !== SUBJECT.id) throw new GroupValidationError('ERROR_NO_SUBJECT_ID', 'The group subject is not found.');
+  }
+  if (f.siteId !== undefined && f.siteId !== 's1') throw new GroupValidationError('ERROR_NO_SITE', `Site ${f.siteId} is not found.`);
+  if (mode === 'update' && f.initiatePerms !== undefined && !INITIATE_PERMS.includes(f.initiatePerms)) {
+    throw new GroupValidationError('ERROR_NO_INITIATE_PERMS', `Incorrect invitation permissions (${f.initiatePerms}).`);
+  }
+}
+
 /** Creates a group and its owner relation (platform.md §5.1.2); the caller runs it in a transaction. */
 export async function createGroup(db: Kysely<Database>, f: GroupFields & { ownerId: number }, now: number): Promise<number> {
+  await validateGroupFields(db, f, 'create');
   const name = f.name ?? '';
-  if (name.trim() === '') throw new GroupValidationError('EMPTY_NAME', 'The title is not specified.');
-  const owner = await db.selectFrom('users').select('id').where('id', '=', f.ownerId).executeTakeFirst();
-  if (!owner) throw new GroupValidationError('ERROR_NO_OWNER_ID', 'The group owner is not found.');
   const subjectId = f.subjectId ?? SUBJECT.id;
-  if (subjectId <= 0) throw new GroupValidationError('EMPTY_SUBJECT_ID', 'The group subject is not specified.');
-  if (subjectId !== SUBJECT.id) throw new GroupValidationError('ERROR_NO_SUBJECT_ID', 'The group subject is not found.');
-  const siteId = f.siteId ?? 's1';
-  if (siteId !== 's1') throw new GroupValidationError('ERROR_NO_SITE', `Site ${siteId} is not found.`);
   const isScrum = (f.scrumMasterId ?? 0) > 0;
   const r = await db
     .insertInto('sonet_groups')
@@ -235,4 +258,162 @@ export async function setMemberRoles(
   }
   if (updated.length > 0) await recountMembers(db, groupId);
   return updated;
+}
+
+/**
+ * The right to change a group or hand its ownership on (platform.md §4.1): administrators, the owner
+ * (the role-`A` relation), and the Scrum master of a project who has a relation with role ≤ K.
+ */
+export async function canModifyGroup(db: Kysely<Database>, caller: Caller, group: GroupRow): Promise<boolean> {
+  if (caller.isAdmin) return true;
+  const role = await roleOf(db, group.id, caller.userId);
+  if (role === 'A') return true;
+  const isScrumMaster = group.project === 'Y' && (group.scrum_master_id ?? 0) > 0 && group.scrum_master_id === caller.userId;
+  return isScrumMaster && role !== null && MEMBER_ROLES.includes(role);
+}
+
+/**
+ * Stores the passed group fields (platform.md §5.3): validates them first (§5.1.3), sets DATE_UPDATE.
+ * `OWNER_ID` writes the column only — relations are not touched, as in the reference.
+ */
+export async function updateGroup(db: Kysely<Database>, groupId: number, f: GroupFields, now: number): Promise<void> {
+  await validateGroupFields(db, f, 'update');
+  const set: Partial<Record<keyof GroupRow, unknown>> = { date_update: now };
+  const put = <K extends keyof GroupRow>(column: K, v: unknown) => {
+    if (v !== undefined) set[column] = v;
+  };
+  put('name', f.name);
+  put('description', f.description);
+  put('active', f.active);
+  put('visible', f.visible);
+  put('opened', f.opened);
+  put('closed', f.closed);
+  put('keywords', f.keywords);
+  put('initiate_perms', f.initiatePerms);
+  put('spam_perms', f.spamPerms);
+  put('project', f.project);
+  put('project_date_start', f.projectDateStart);
+  put('project_date_finish', f.projectDateFinish);
+  put('landing', f.landing);
+  put('scrum_master_id', f.scrumMasterId);
+  put('scrum_owner_id', f.scrumOwnerId);
+  put('scrum_sprint_duration', f.scrumSprintDuration);
+  put('scrum_task_responsible', f.scrumTaskResponsible);
+  put('owner_id', f.ownerId);
+  put('subject_id', f.subjectId);
+  put('site_id', f.siteId);
+  put('avatar_type', f.avatarType);
+  await db.updateTable('sonet_groups').set(set as never).where('id', '=', groupId).execute();
+}
+
+/**
+ * Deletes a group (platform.md §5.4, scrum-api.md A6): its relations, and every Scrum entity, item,
+ * epic (with its files) and sprint-board stage (with its task links) of the group. Tasks stay, with
+ * GROUP_ID 0 and no board stage. The caller runs it in a transaction.
+ */
+export async function deleteGroup(db: Kysely<Database>, groupId: number): Promise<void> {
+  const entityIds = db.selectFrom('scrum_entities').select('id').where('group_id', '=', groupId);
+  const sprintIds = db.selectFrom('scrum_entities').select('id').where('group_id', '=', groupId).where('entity_type', '=', 'sprint');
+  const stageIds = db.selectFrom('kanban_stages').select('id').where('entity_type', '=', 'A').where('entity_id', 'in', sprintIds);
+  await db.deleteFrom('kanban_task_stages').where('stage_id', 'in', stageIds).execute();
+  await db.deleteFrom('kanban_stages').where('entity_type', '=', 'A').where('entity_id', 'in', sprintIds).execute();
+  await db.deleteFrom('scrum_items').where('entity_id', 'in', entityIds).execute();
+  await db.deleteFrom('scrum_entities').where('group_id', '=', groupId).execute();
+  const epicIds = db.selectFrom('scrum_epics').select('id').where('group_id', '=', groupId);
+  await db.deleteFrom('scrum_epic_files').where('epic_id', 'in', epicIds).execute();
+  await db.deleteFrom('scrum_epics').where('group_id', '=', groupId).execute();
+  await db.updateTable('tasks').set({ group_id: 0, stage_id: 0 }).where('group_id', '=', groupId).execute();
+  await db.deleteFrom('group_members').where('group_id', '=', groupId).execute();
+  await db.deleteFrom('sonet_groups').where('id', '=', groupId).execute();
+}
+
+/**
+ * Hands the group to another user (platform.md §5.5): the old owner's relation becomes `K` — `E` when
+ * the old owner is the group's Scrum master —, the new owner's relation becomes `A` (created when
+ * missing, converted when pending or banned), `OWNER_ID` follows and the counters are recomputed.
+ * Setting the current owner again changes nothing.
+ */
+export async function setGroupOwner(db: Kysely<Database>, group: GroupRow, newOwnerId: number, initiatedBy: number, now: number): Promise<void> {
+  const current = await roleOf(db, group.id, newOwnerId);
+  if (current === 'A' && group.owner_id === newOwnerId) return;
+  // The owner relation is demoted (normally the user named by OWNER_ID; after sonet_group.update
+  // with OWNER_ID it may be another user), so exactly one owner relation remains.
+  const owners = await db
+    .selectFrom('group_members')
+    .select(['id', 'user_id'])
+    .where('group_id', '=', group.id)
+    .where('role', '=', 'A')
+    .execute();
+  for (const o of owners) {
+    if (o.user_id === newOwnerId) continue;
+    const role = (group.scrum_master_id ?? 0) > 0 && o.user_id === group.scrum_master_id ? 'E' : 'K';
+    await db.updateTable('group_members').set({ role, date_update: now }).where('id', '=', o.id).execute();
+  }
+  if (current === null) {
+    await db
+      .insertInto('group_members')
+      .values({
+        group_id: group.id,
+        user_id: newOwnerId,
+        role: 'A',
+        initiated_by_type: 'G',
+        initiated_by_user_id: initiatedBy,
+        auto_member: 'N',
+        date_create: now,
+        date_update: now,
+      })
+      .execute();
+  } else if (current !== 'A') {
+    await db
+      .updateTable('group_members')
+      .set({ role: 'A', date_update: now })
+      .where('group_id', '=', group.id)
+      .where('user_id', '=', newOwnerId)
+      .execute();
+  }
+  await db.updateTable('sonet_groups').set({ owner_id: newOwnerId }).where('id', '=', group.id).execute();
+  await recountMembers(db, group.id);
+}
+
+/**
+ * Removes the listed users' relations (platform.md §5.9), whatever their role, except the owner's and
+ * the Scrum master's. Returns the removed user ids in relation order; counters are recomputed.
+ */
+export async function removeMembers(db: Kysely<Database>, group: GroupRow, userIds: readonly number[]): Promise<number[]> {
+  if (userIds.length === 0) return [];
+  const relations = await db
+    .selectFrom('group_members')
+    .select(['id', 'user_id', 'role'])
+    .where('group_id', '=', group.id)
+    .where('user_id', 'in', [...userIds])
+    .orderBy('id', 'asc')
+    .execute();
+  const removed: number[] = [];
+  for (const r of relations) {
+    if (r.role === 'A' || r.user_id === group.owner_id) continue;
+    if ((group.scrum_master_id ?? 0) > 0 && r.user_id === group.scrum_master_id) continue;
+    await db.deleteFrom('group_members').where('id', '=', r.id).execute();
+    removed.push(r.user_id);
+  }
+  if (removed.length > 0) await recountMembers(db, group.id);
+  return removed;
+}
+
+/** The user's relations with role ≤ K and their groups, in relation order (platform.md §5.10). */
+export async function memberGroupsOf(db: Kysely<Database>, userId: number): Promise<{ groupId: number; name: string; role: Role }[]> {
+  const rows = await db
+    .selectFrom('group_members')
+    .innerJoin('sonet_groups', 'sonet_groups.id', 'group_members.group_id')
+    .select(['group_members.group_id', 'sonet_groups.name', 'group_members.role'])
+    .where('group_members.user_id', '=', userId)
+    .where('group_members.role', 'in', [...MEMBER_ROLES])
+    .orderBy('group_members.id', 'asc')
+    .execute();
+  return rows.map((r) => ({ groupId: r.group_id, name: r.name, role: r.role as Role }));
+}
+
+/** Recomputes the counters of every group the user has a relation with (activation changes, §7.7). */
+export async function recountGroupsOfUser(db: Kysely<Database>, userId: number): Promise<void> {
+  const rows = await db.selectFrom('group_members').select('group_id').where('user_id', '=', userId).execute();
+  for (const r of rows) await recountMembers(db, r.group_id);
 }

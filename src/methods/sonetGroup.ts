@@ -5,13 +5,20 @@ import { Page, family, type CallContext } from '../protocol/registry.js';
 import {
   GroupValidationError,
   activeMemberRelations,
+  canModifyGroup,
   createGroup,
+  deleteGroup,
   getGroup,
   insertMember,
+  memberGroupsOf,
   recountMembers,
+  removeMembers,
+  setGroupOwner,
   setMemberRoles,
+  updateGroup,
   type GroupFields,
 } from '../domain/groups.js';
+import { canPerformFeature, isFeatureOperation, isGroupFeature } from '../domain/groupFeatures.js';
 import {
   PAGE_SIZE,
   countGroups,
@@ -24,7 +31,7 @@ import {
   type OrderItem,
 } from '../domain/groupQuery.js';
 import { TRUE, and } from '../domain/filterKeys.js';
-import { getUser } from '../domain/users.js';
+import { getUser, userExists } from '../domain/users.js';
 import { departmentsOf } from '../domain/userQuery.js';
 import { inTransaction } from './transaction.js';
 
@@ -89,7 +96,13 @@ export function readGroupFields(ctx: CallContext, mode: 'create' | 'update'): Gr
     if (v !== undefined) f[prop] = typeof v === 'string' ? ctx.app.time.parseDateString(v, ctx.now) : null;
   }
   const subject = own(p, 'SUBJECT_ID');
-  if (subject !== undefined && toInt(subject) > 0) f.subjectId = toInt(subject);
+  // Create defaults SUBJECT_ID ≤ 0 to the first subject; update checks whatever was passed (§5.1.3).
+  if (subject !== undefined && (mode === 'update' || toInt(subject) > 0)) f.subjectId = toInt(subject);
+  if (mode === 'update') {
+    const owner = own(p, 'OWNER_ID');
+    if (owner !== undefined) f.ownerId = toInt(owner);
+    if (own(p, 'ACTIVE') !== undefined) f.active = yn(own(p, 'ACTIVE'), 'Y');
+  }
   const site = own(p, 'SITE_ID');
   if (typeof site === 'string' && site !== '') f.siteId = site;
   else if (isPhpArray(site)) {
@@ -211,6 +224,98 @@ export const sonetGroupMethods = family(['sonet_group'], {
       if (added.length > 0) await recountMembers(db, groupId);
       return added;
     });
+  },
+
+  'sonet_group.update': async (ctx) => {
+    const groupId = toInt(own(ctx.params, 'GROUP_ID'));
+    if (groupId <= 0) throw sonetError('Wrong group ID');
+    const fields = readGroupFields(ctx, 'update');
+    try {
+      return await inTransaction(ctx, async (db) => {
+        // Non-admins look the group up through the visibility filter; a missing group reads as "no permission".
+        const group = await findGroupFor(db, ctx.caller, groupId);
+        if (!group || !(await canModifyGroup(db, ctx.caller, group))) throw sonetError('User has no permissions to update group');
+        await updateGroup(db, groupId, fields, ctx.now);
+        return groupId;
+      });
+    } catch (e) {
+      if (e instanceof GroupValidationError || e instanceof RestError) validationToRest(e);
+      ctx.app.log.error({ err: e }, 'sonet_group.update failed');
+      throw sonetError('Cannot update group');
+    }
+  },
+
+  'sonet_group.delete': async (ctx) => {
+    const groupId = toInt(own(ctx.params, 'GROUP_ID'));
+    if (groupId <= 0) throw sonetError('Wrong group ID');
+    try {
+      return await inTransaction(ctx, async (db) => {
+        const group = await findGroupFor(db, ctx.caller, groupId);
+        if (!group) throw sonetError('Socialnetwork group not found');
+        // Only the user named by OWNER_ID (or an admin): moderators and the Scrum master may not (§5.4).
+        if (!ctx.caller.isAdmin && group.owner_id !== ctx.caller.userId) throw sonetError('User has no permissions to delete group');
+        await deleteGroup(db, groupId);
+        return true;
+      });
+    } catch (e) {
+      if (e instanceof RestError) throw e;
+      ctx.app.log.error({ err: e }, 'sonet_group.delete failed');
+      throw sonetError('Cannot delete group');
+    }
+  },
+
+  'sonet_group.setowner': async (ctx) => {
+    // This method reports numeric codes (§5.5).
+    const groupId = toInt(own(ctx.params, 'GROUP_ID'));
+    if (groupId <= 0) throw new RestError('100', 'Invalid workgroup/project ID', 400);
+    const userId = toInt(own(ctx.params, 'USER_ID'));
+    if (userId <= 0) throw new RestError('100', 'Invalid user ID', 400);
+    try {
+      return await inTransaction(ctx, async (db) => {
+        const group = await findGroupFor(db, ctx.caller, groupId);
+        if (!group) throw new RestError('510', 'Invalid workgroup/project ID', 400);
+        if (!(await canModifyGroup(db, ctx.caller, group))) {
+          throw new RestError('403', 'Insufficient permissions to complete the operation.', 400);
+        }
+        if (!(await userExists(db, userId))) throw new RestError('100', 'Cannot complete operation.', 400);
+        await setGroupOwner(db, group, userId, ctx.caller.userId, ctx.now);
+        return true;
+      });
+    } catch (e) {
+      if (e instanceof RestError) throw e;
+      ctx.app.log.error({ err: e }, 'sonet_group.setowner failed');
+      throw new RestError('100', 'Cannot complete operation.', 400);
+    }
+  },
+
+  'sonet_group.user.delete': (ctx) => {
+    const groupId = toInt(own(ctx.params, 'GROUP_ID'));
+    if (groupId <= 0) throw sonetError('Wrong group ID');
+    // (sic) the reference reuses the text of sonet_group.user.update (§5.9).
+    if (!ctx.caller.isAdmin) throw sonetError('No permissions to update users role');
+    const ids = userIdList(own(ctx.params, 'USER_ID'));
+    if (ids.length === 0) throw sonetError('Wrong user IDs');
+    return inTransaction(ctx, async (db) => {
+      const group = await getGroup(db, groupId);
+      if (!group) throw sonetError('Socialnetwork group not found');
+      const removed = await removeMembers(db, group, ids);
+      return removed.map((id) => String(id));
+    });
+  },
+
+  'sonet_group.user.groups': async (ctx) => {
+    const rows = await memberGroupsOf(ctx.app.store.db, ctx.caller.userId);
+    return rows.map((r) => ({ GROUP_ID: String(r.groupId), GROUP_NAME: r.name, ROLE: r.role, GROUP_IMAGE_ID: null, GROUP_IMAGE: '' }));
+  },
+
+  'sonet_group.feature.access': async (ctx) => {
+    const groupId = toInt(own(ctx.params, 'GROUP_ID'));
+    const feature = toStr(own(ctx.params, 'FEATURE')).trim();
+    const operation = toStr(own(ctx.params, 'OPERATION')).trim();
+    if (groupId <= 0) throw sonetError('Wrong socialnetwork group ID');
+    if (!isGroupFeature(feature)) throw sonetError('Wrong feature');
+    if (!isFeatureOperation(feature, operation)) throw sonetError('Wrong operation');
+    return canPerformFeature(ctx.app.store.db, ctx.caller, groupId, feature, operation);
   },
 });
 

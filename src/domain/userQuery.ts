@@ -199,24 +199,95 @@ function onlineCond(now: number): Cond {
 }
 
 /**
- * Name search (platform.md §7.4, recommended rule): every whitespace-separated word must start a word
- * of NAME, LAST_NAME, SECOND_NAME, EMAIL or WORK_POSITION, case-insensitively.
+ * Word-prefix search: every whitespace-separated word must start a word of one of the columns,
+ * case-insensitively (the recommended matching of platform.md §7.4). Null when there are no words.
  */
-export function nameSearchCondition(text: string): Cond | null {
+export function wordPrefixCondition(columns: readonly string[], text: string): Cond | null {
   const words = text.split(/\s+/).filter((w) => w !== '');
   if (words.length === 0) return null;
-  const cols = ['name', 'last_name', 'second_name', 'email', 'work_position'];
   return and(
     words.map((w) => {
       const e = escapeLike(w);
       return or(
-        cols.map(
+        columns.map(
           (c) =>
             sql`(lower(${ref(c)}) like lower(${e + '%'}) escape '\\' or lower(${ref(c)}) like lower(${'% ' + e + '%'}) escape '\\')`,
         ),
       );
     }),
   );
+}
+
+/**
+ * Name search (platform.md §7.4, recommended rule): every whitespace-separated word must start a word
+ * of NAME, LAST_NAME, SECOND_NAME, EMAIL or WORK_POSITION, case-insensitively.
+ */
+export function nameSearchCondition(text: string): Cond | null {
+  return wordPrefixCondition(['name', 'last_name', 'second_name', 'email', 'work_position'], text);
+}
+
+/** The departments of a local portal (platform.md §13.2): the root only. */
+export const DEPARTMENTS: Readonly<Record<number, string>> = { 1: 'Company' };
+
+/** Does every word of the text start a word of the name (case-insensitively)? */
+function wordsPrefixMatch(name: string, text: string): boolean {
+  const words = text.toLowerCase().split(/\s+/).filter((w) => w !== '');
+  const parts = name.toLowerCase().split(/\s+/);
+  return words.every((w) => parts.some((p) => p.startsWith(w)));
+}
+
+/** Users of the departments whose name matches the text (`UF_DEPARTMENT_NAME` of user.search). */
+export function departmentNameCondition(text: string): Cond | null {
+  if (text.trim() === '') return null;
+  const ids = Object.entries(DEPARTMENTS)
+    .filter(([, name]) => wordsPrefixMatch(name, text))
+    .map(([id]) => Number(id));
+  return or(ids.map((id) => inDepartment(id)));
+}
+
+/** Fields whose plain values user.search turns into search conditions (platform.md §7.4). */
+const SEARCH_FIELDS: Readonly<Record<string, string>> = {
+  NAME: 'name',
+  LAST_NAME: 'last_name',
+  SECOND_NAME: 'second_name',
+  WORK_POSITION: 'work_position',
+};
+
+/**
+ * The filter of `user.search` (platform.md §7.4): `FIND` (or `NAME_SEARCH`) becomes a name search and is
+ * removed; without them the plain `NAME`, `LAST_NAME`, `SECOND_NAME`, `WORK_POSITION` and
+ * `UF_DEPARTMENT_NAME` values become word-prefix searches. `CONFIRM_CODE` matches users with that
+ * pending confirmation code — none locally, since users are created confirmed. The remaining keys
+ * are the `user.get` filter.
+ */
+export function userSearchFilter(filter: PhpMap): { filter: PhpMap; extra: Cond[] } {
+  const rest: PhpMap = Object.create(null) as PhpMap;
+  for (const [k, v] of Object.entries(filter)) rest[k] = v;
+  const extra: Cond[] = [];
+  const find = rest.FIND !== undefined ? rest.FIND : rest.NAME_SEARCH;
+  if (rest.FIND !== undefined || rest.NAME_SEARCH !== undefined) {
+    delete rest.FIND;
+    delete rest.NAME_SEARCH;
+    const c = nameSearchCondition(toStr(find));
+    if (c) extra.push(c);
+  } else {
+    for (const [field, column] of Object.entries(SEARCH_FIELDS)) {
+      if (rest[field] === undefined) continue;
+      const c = wordPrefixCondition([column], toStr(rest[field]));
+      delete rest[field];
+      if (c) extra.push(c);
+    }
+    if (rest.UF_DEPARTMENT_NAME !== undefined) {
+      const c = departmentNameCondition(toStr(rest.UF_DEPARTMENT_NAME));
+      delete rest.UF_DEPARTMENT_NAME;
+      if (c) extra.push(c);
+    }
+  }
+  if (rest.CONFIRM_CODE !== undefined) {
+    if (truthy(rest.CONFIRM_CODE)) extra.push(FALSE);
+    delete rest.CONFIRM_CODE;
+  }
+  return { filter: rest, extra };
 }
 
 export interface UserFilterContext {
@@ -368,6 +439,8 @@ export interface UserListQuery {
   /** the reserved `start`: an exact offset; negative = do not count */
   start: number;
   set: UserFieldSet;
+  /** further conditions (user.search) */
+  extra?: readonly Cond[];
 }
 
 export interface UserListResult {
@@ -383,7 +456,7 @@ export const USER_PAGE_SIZE = 50;
  * `next` while offset + items < total; a negative start returns the first 50 without counting.
  */
 export async function listUsers(db: Kysely<Database>, q: UserListQuery, time: PortalTime, now: number): Promise<UserListResult> {
-  const where = userFilterCondition(q.filter, { set: q.set, time, now });
+  const where = and([userFilterCondition(q.filter, { set: q.set, time, now }), ...(q.extra ?? [])]);
   let query = db.selectFrom('users').selectAll().where(where);
   const sortField = toStr(q.sort).toUpperCase();
   const sortExp = truthy(q.sort) && truthy(q.order) ? sortExpr(sortField, q.set) : undefined;
@@ -400,4 +473,62 @@ export async function listUsers(db: Kysely<Database>, q: UserListQuery, time: Po
   const total = Number(r?.n ?? 0);
   const next = offset + rows.length < total ? offset + rows.length : undefined;
   return { rows, total, next };
+}
+
+// ---- user.fields ------------------------------------------------------------------------------
+
+/**
+ * English field labels as the docs page "user.fields" shows them (platform.md §7.5: the exact labels
+ * come from the product's language files); a field without a label maps to its own name.
+ */
+const USER_FIELD_LABELS: Readonly<Record<string, string>> = {
+  ID: 'ID',
+  XML_ID: 'External code',
+  ACTIVE: 'Activity',
+  NAME: 'First Name',
+  LAST_NAME: 'Last Name',
+  SECOND_NAME: 'Middle Name',
+  TITLE: 'User List',
+  EMAIL: 'E-Mail',
+  LAST_LOGIN: 'Last Authorization',
+  DATE_REGISTER: 'Registration Date',
+  PERSONAL_GENDER: 'Gender',
+  PERSONAL_PROFESSION: 'Profession',
+  PERSONAL_WWW: 'Homepage',
+  PERSONAL_BIRTHDAY: 'Date of Birth',
+  PERSONAL_PHOTO: 'Photo',
+  PERSONAL_ICQ: 'ICQ',
+  PERSONAL_PHONE: 'Personal Phone',
+  PERSONAL_FAX: 'Fax',
+  PERSONAL_MOBILE: 'Personal Mobile',
+  PERSONAL_PAGER: 'Pager',
+  PERSONAL_STREET: 'Residential Street',
+  PERSONAL_CITY: 'Residential City',
+  PERSONAL_STATE: 'State / Region',
+  PERSONAL_ZIP: 'Zip Code',
+  PERSONAL_COUNTRY: 'Country',
+  PERSONAL_MAILBOX: 'P.O. Box',
+  PERSONAL_NOTES: 'Additional Notes',
+  WORK_PHONE: 'Company Phone',
+  WORK_COMPANY: 'Company',
+  WORK_POSITION: 'Job Title',
+  WORK_DEPARTMENT: 'Department',
+  WORK_WWW: 'Company Website',
+  WORK_CITY: 'Work City',
+  UF_EMPLOYMENT_DATE: 'Hire Date',
+  UF_DEPARTMENT: 'Units',
+};
+
+/**
+ * The `user.fields` map (platform.md §7.5): every field of the caller's field set in output order.
+ * `TIME_ZONE_OFFSET` is not listed — the docs page's full map leaves it out (it is added to records,
+ * not described).
+ */
+export function userFieldLabels(set: UserFieldSet): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of USER_FIELD_SETS[set]) {
+    if (f === 'TIME_ZONE_OFFSET') continue;
+    out[f] = Object.prototype.hasOwnProperty.call(USER_FIELD_LABELS, f) ? USER_FIELD_LABELS[f]! : f;
+  }
+  return out;
 }

@@ -10,7 +10,10 @@ export interface NewUser {
   isAdmin?: boolean;
   active?: boolean;
   departments?: number[];
-  fields?: Partial<Record<UserTextField, string>>;
+  fields?: Partial<Record<UserTextField, string | null>>;
+  /** Unix seconds at midnight, or null */
+  personalBirthday?: number | null;
+  employmentDate?: number | null;
 }
 
 export class DuplicateEmailError extends Error {
@@ -44,6 +47,8 @@ export async function createUser(db: Kysely<Database>, u: NewUser, now: number):
   for (const [k, v] of Object.entries(u.fields ?? {})) {
     if (v !== undefined && k !== 'EMAIL') row[userColumn(k as UserTextField)] = v;
   }
+  if (u.personalBirthday !== undefined) row.personal_birthday = u.personalBirthday;
+  if (u.employmentDate !== undefined) row.uf_employment_date = u.employmentDate;
   try {
     const r = await db.insertInto('users').values(row as never).returning('id').executeTakeFirstOrThrow();
     return r.id;
@@ -68,4 +73,47 @@ export async function userExists(db: Kysely<Database>, id: number): Promise<bool
 export function formattedName(u: Pick<UserRow, 'name' | 'last_name' | 'email'>): string {
   const n = `${u.name ?? ''} ${u.last_name ?? ''}`.trim();
   return n !== '' ? n : (u.email ?? '');
+}
+
+/**
+ * The reference's e-mail check (`check_email`, strict): dot-atoms of the RFC 2822 atom characters,
+ * `@`, dot-separated domain labels and a 2–20 character top-level label; at most 320 characters.
+ */
+export function isValidEmail(email: string): boolean {
+  if (email.length > 320) return false;
+  const atom = "[=_0-9a-z+~'!$&*^`|#%/?{}-]+";
+  return new RegExp(`^${atom}(\\.${atom})*@([a-z0-9-]+\\.)+[a-z0-9-]{2,20}$`, 'i').test(email);
+}
+
+/** Changes to a stored user (user.update); undefined members stay as they are. */
+export interface UserChanges {
+  email?: string;
+  active?: 'Y' | 'N';
+  departments?: number[];
+  fields?: Partial<Record<UserTextField, string | null>>;
+  personalBirthday?: number | null;
+  employmentDate?: number | null;
+}
+
+/** Writes the changes and TIMESTAMP_X; false when there is no such user. The e-mail is checked by the caller. */
+export async function updateUser(db: Kysely<Database>, id: number, c: UserChanges, now: number): Promise<boolean> {
+  const set: Record<string, unknown> = { timestamp_x: now };
+  if (c.email !== undefined) {
+    set.email = c.email;
+    set.email_key = emailKey(c.email);
+  }
+  if (c.active !== undefined) set.active = c.active;
+  if (c.departments !== undefined) set.uf_department = JSON.stringify(c.departments);
+  for (const [k, v] of Object.entries(c.fields ?? {})) {
+    if (v !== undefined && k !== 'EMAIL') set[userColumn(k as UserTextField)] = v;
+  }
+  if (c.personalBirthday !== undefined) set.personal_birthday = c.personalBirthday;
+  if (c.employmentDate !== undefined) set.uf_employment_date = c.employmentDate;
+  try {
+    const r = await db.updateTable('users').set(set as never).where('id', '=', id).executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  } catch (e) {
+    if (/unique/i.test(String((e as Error).message))) throw new DuplicateEmailError();
+    throw e;
+  }
 }

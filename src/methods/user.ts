@@ -2,12 +2,24 @@
  * user.current and user.get (platform.md §7): legacy-user family — top-level keys and the keys
  * inside FILTER are case-insensitive (upper-cased), the field set follows the granted user scope.
  */
-import { isPhpArray, own, type PhpMap } from '../protocol/php.js';
-import { Errors } from '../protocol/errors.js';
+import { DateTime } from 'luxon';
+import { isPhpArray, own, phpValues, toInt, toStr, type PhpMap } from '../protocol/php.js';
+import { Errors, RestError } from '../protocol/errors.js';
 import { Page, family, type CallContext } from '../protocol/registry.js';
 import { USER_SCOPES } from '../protocol/scopes.js';
-import { getUser } from '../domain/users.js';
-import { fieldSetFor, listUsers, userRecord } from '../domain/userQuery.js';
+import { USER_TEXT_FIELDS, type UserTextField } from '../store/schema.js';
+import { recountGroupsOfUser } from '../domain/groups.js';
+import {
+  DuplicateEmailError,
+  createUser,
+  findUserByEmail,
+  getUser,
+  isValidEmail,
+  updateUser,
+  type UserChanges,
+} from '../domain/users.js';
+import { fieldSetFor, listUsers, normalizeActive, userFieldLabels, userRecord, userSearchFilter } from '../domain/userQuery.js';
+import { inTransaction } from './transaction.js';
 
 /** Upper-cases the keys of a map; of two keys that differ only in case, the later one wins. */
 export function upperKeys(map: unknown): PhpMap {
@@ -28,7 +40,80 @@ export function userGetFilter(params: PhpMap): PhpMap {
   return isPhpArray(f) ? upperKeys(f) : p;
 }
 
-export const userMethods = family([...USER_SCOPES], {
+/** A plain failure of this family: `ERROR_CORE`, HTTP 400. */
+function coreError(description: string): RestError {
+  return new RestError('ERROR_CORE', description, 400);
+}
+
+/** An argument failure of this family: `ERROR_ARGUMENT` with the extra key `argument`. */
+function argumentError(description: string, argument = ''): RestError {
+  return new RestError('ERROR_ARGUMENT', description, 400, { argument });
+}
+
+/** Text fields a client may write (platform.md §7.6.1); `WORK_LOGO` is a file (left out, §13.1). */
+const WRITABLE_TEXT = USER_TEXT_FIELDS.filter((f) => f !== 'WORK_LOGO' && f !== 'EMAIL');
+
+/** A user date field: empty → unset; otherwise midnight of that day in portal time; undefined when unreadable. */
+function userDate(ctx: CallContext, v: unknown): number | null | undefined {
+  if (v === null || toStr(v).trim() === '') return null;
+  const s = ctx.app.time.parseDateString(toStr(v), ctx.now);
+  if (s === null) return undefined;
+  return Math.floor(DateTime.fromSeconds(s, { zone: ctx.app.time.zone }).startOf('day').toSeconds());
+}
+
+/** The messages of the stored record's date checks (`unverified:` the product's exact texts). */
+const DATE_MESSAGES = {
+  PERSONAL_BIRTHDAY: 'The date of birth is incorrect.',
+  UF_EMPLOYMENT_DATE: 'The hire date is incorrect.',
+} as const;
+
+/**
+ * Reads the writable user fields of user.add / user.update (platform.md §7.6.1, §7.7) from upper-cased
+ * parameters; read-only fields (ID, LAST_LOGIN, DATE_REGISTER, IS_ONLINE, TIME_ZONE_OFFSET, USER_TYPE,
+ * …) and unknown keys are dropped. Returns the changes and the record's validation messages.
+ */
+function readUserChanges(ctx: CallContext, p: PhpMap, withAdminFields: boolean): { changes: UserChanges; problems: string[] } {
+  const changes: UserChanges = {};
+  const problems: string[] = [];
+  const fields: Partial<Record<UserTextField, string | null>> = {};
+  for (const f of WRITABLE_TEXT) {
+    const v = own(p, f);
+    if (v !== undefined) fields[f] = v === null ? null : toStr(v);
+  }
+  changes.fields = fields;
+  for (const [key, prop] of [
+    ['PERSONAL_BIRTHDAY', 'personalBirthday'],
+    ['UF_EMPLOYMENT_DATE', 'employmentDate'],
+  ] as const) {
+    const v = own(p, key);
+    if (v === undefined) continue;
+    const d = userDate(ctx, v);
+    if (d === undefined) problems.push(DATE_MESSAGES[key]);
+    else changes[prop] = d;
+  }
+  if (withAdminFields) {
+    const active = own(p, 'ACTIVE');
+    if (active !== undefined) changes.active = normalizeActive(active);
+    const dept = own(p, 'UF_DEPARTMENT');
+    if (dept !== undefined) {
+      const list = isPhpArray(dept) ? phpValues(dept) : [dept];
+      changes.departments = [...new Set(list.map((x) => toInt(x)).filter((n) => n > 0))];
+    }
+  }
+  return { changes, problems };
+}
+
+/** `user.add` check 2: profile fields must be strings (files aside). */
+function firstNonStringProfileField(p: PhpMap): string | undefined {
+  for (const [k, v] of Object.entries(p)) {
+    if (!k.includes('WORK_') && !k.includes('PERSONAL_')) continue;
+    if (k === 'PERSONAL_PHOTO' || k === 'WORK_LOGO') continue;
+    if (typeof v !== 'string') return k;
+  }
+  return undefined;
+}
+
+const userReadMethods = family([...USER_SCOPES], {
   'user.current': async (ctx: CallContext) => {
     const u = await getUser(ctx.app.store.db, ctx.caller.userId);
     // A deactivated user cannot authenticate at all (protocol.md §9.1); a vanished one neither.
@@ -48,4 +133,96 @@ export const userMethods = family([...USER_SCOPES], {
     const records = r.rows.map((u) => userRecord(u, set, 'list', ctx.app.time, ctx.now));
     return new Page(records, r.next, r.total);
   },
+
+  'user.search': async (ctx: CallContext) => {
+    const p = upperKeys(ctx.params);
+    const set = fieldSetFor(ctx.caller.scopes);
+    const { filter, extra } = userSearchFilter(userGetFilter(ctx.params));
+    const r = await listUsers(
+      ctx.app.store.db,
+      { filter, extra, sort: own(p, 'SORT'), order: own(p, 'ORDER'), start: ctx.start, set },
+      ctx.app.time,
+      ctx.now,
+    );
+    const records = r.rows.map((u) => userRecord(u, set, 'list', ctx.app.time, ctx.now));
+    return new Page(records, r.next, r.total);
+  },
+
+  'user.fields': (ctx: CallContext) => userFieldLabels(fieldSetFor(ctx.caller.scopes)),
 });
+
+/** `unverified:` the stored record's texts for a bad or taken e-mail (platform.md §7.7). */
+const INVALID_EMAIL = 'Incorrect e-mail address.';
+const DUPLICATE_EMAIL = 'A user with this email already exists';
+
+/** user.add and user.update need the full `user` scope (platform.md §4.3). */
+const userAdminMethods = family(['user'], {
+  'user.add': async (ctx: CallContext) => {
+    if (!ctx.caller.isAdmin) throw coreError('access_denied');
+    const p = upperKeys(ctx.params);
+    const badType = firstNonStringProfileField(p);
+    if (badType !== undefined) throw argumentError('invalid_type_field', badType);
+    const email = toStr(own(p, 'EMAIL')).trim();
+    if (email === '' || !isValidEmail(email)) throw argumentError('wrong_email');
+    const { changes, problems } = readUserChanges(ctx, p, true);
+    return inTransaction(ctx, async (db) => {
+      // Registration: the record's own checks, every message on its own line (§7.6.2 check 6).
+      if (await findUserByEmail(db, email)) problems.unshift(new DuplicateEmailError().message);
+      if (problems.length > 0) throw argumentError(problems.join('\n'));
+      try {
+        return await createUser(
+          db,
+          {
+            email,
+            active: changes.active !== 'N',
+            departments: changes.departments ?? [1],
+            fields: changes.fields,
+            personalBirthday: changes.personalBirthday,
+            employmentDate: changes.employmentDate,
+          },
+          ctx.now,
+        );
+      } catch (e) {
+        if (e instanceof DuplicateEmailError) throw argumentError(e.message);
+        throw e;
+      }
+    });
+  },
+
+  'user.update': async (ctx: CallContext) => {
+    const p = upperKeys(ctx.params);
+    const id = toInt(own(p, 'ID'));
+    if (id <= 0) throw coreError('access_denied');
+    const self = id === ctx.caller.userId;
+    if (!ctx.caller.isAdmin && !self) throw coreError('access_denied');
+    // A non-admin changing their own record cannot (de)activate it or move departments (§7.7).
+    const { changes, problems } = readUserChanges(ctx, p, ctx.caller.isAdmin);
+    return inTransaction(ctx, async (db) => {
+      const rawEmail = own(p, 'EMAIL');
+      if (rawEmail !== undefined) {
+        const email = toStr(rawEmail).trim();
+        if (!isValidEmail(email)) problems.unshift(INVALID_EMAIL);
+        else {
+          const other = await findUserByEmail(db, email);
+          if (other && other.id !== id) problems.unshift(DUPLICATE_EMAIL);
+          changes.email = email;
+        }
+      }
+      // The record's messages, each ending with <br> (§7.7 check 3).
+      if (problems.length > 0) throw coreError(problems.map((m) => `${m}<br>`).join(''));
+      const before = await getUser(db, id);
+      if (!before) throw coreError('');
+      try {
+        await updateUser(db, id, changes, ctx.now);
+      } catch (e) {
+        if (e instanceof DuplicateEmailError) throw coreError(`${DUPLICATE_EMAIL}<br>`);
+        throw e;
+      }
+      // Activity changes who counts as a member (§7.7): recompute the user's groups.
+      if (changes.active !== undefined && changes.active !== before.active) await recountGroupsOfUser(db, id);
+      return true;
+    });
+  },
+});
+
+export const userMethods = [...userReadMethods, ...userAdminMethods];

@@ -535,7 +535,7 @@ describe('sonet_group.user.delete (§5.9)', () => {
     sonetErr(await c.owner.call('sonet_group.user.delete', { GROUP_ID: 0, USER_ID: 5 }), 'Wrong group ID');
     sonetErr(await t.admin.call('sonet_group.user.delete', { group_id: g, USER_ID: c.member.userId }), 'Wrong group ID');
     // (sic) the text of sonet_group.user.update; the owner is no admin.
-    for (const who of [c.owner, c.mod, c.master, c.outsider]) {
+    for (const who of [c.owner, c.mod, c.member, c.master, c.outsider]) {
       sonetErr(await who.call('sonet_group.user.delete', { GROUP_ID: g, USER_ID: c.member.userId }), 'No permissions to update users role');
     }
     sonetErr(await c.owner.call('sonet_group.user.delete', { GROUP_ID: 99999 }), 'No permissions to update users role');

@@ -6,7 +6,7 @@
 import type { Kysely } from 'kysely';
 import type { Caller } from '../protocol/registry.js';
 import type { Database } from '../store/schema.js';
-import { getGroup, roleOf, type Role } from './groups.js';
+import { getGroup, roleOf, type GroupRow, type Role } from './groups.js';
 
 interface FeatureDef {
   /** operation → minimum role */
@@ -66,10 +66,20 @@ export function isFeatureOperation(feature: string, operation: string): boolean 
 const ROLE_ORDER: readonly Role[] = ['A', 'E', 'K'];
 
 /**
- * May the caller perform the operation (platform.md §3.5): admins always; others need a relation with
- * role ≤ the minimum (banned and pending never pass); in an archived group non-admins keep only the
- * read operations. A group that does not exist allows nothing.
+ * The rule for a caller whose relation to an existing group is known (platform.md §3.5): admins always
+ * pass; others need a relation with role ≤ the minimum (banned and pending never pass); in an archived
+ * group non-admins keep only the read operations.
  */
+export function featureAllows(caller: Caller, group: GroupRow, role: Role | null, feature: string, operation: string): boolean {
+  if (!isFeatureOperation(feature, operation)) return false;
+  if (caller.isAdmin) return true;
+  const def = GROUP_FEATURES[feature]!;
+  if (group.closed === 'Y' && !def.readOperations.includes(operation)) return false;
+  if (role === null || !ROLE_ORDER.includes(role)) return false;
+  return ROLE_ORDER.indexOf(role) <= ROLE_ORDER.indexOf(def.operations[operation]!);
+}
+
+/** May the caller perform the operation? A group that does not exist allows nothing. */
 export async function canPerformFeature(
   db: Kysely<Database>,
   caller: Caller,
@@ -80,10 +90,5 @@ export async function canPerformFeature(
   if (!isFeatureOperation(feature, operation)) return false;
   const group = await getGroup(db, groupId);
   if (!group) return false;
-  if (caller.isAdmin) return true;
-  const def = GROUP_FEATURES[feature]!;
-  if (group.closed === 'Y' && !def.readOperations.includes(operation)) return false;
-  const role = await roleOf(db, groupId, caller.userId);
-  if (role === null || !ROLE_ORDER.includes(role)) return false;
-  return ROLE_ORDER.indexOf(role) <= ROLE_ORDER.indexOf(def.operations[operation]!);
+  return featureAllows(caller, group, caller.isAdmin ? null : await roleOf(db, groupId, caller.userId), feature, operation);
 }

@@ -6,37 +6,18 @@
 import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
 import type { Caller } from '../protocol/registry.js';
 import type { Database } from '../store/schema.js';
+import { featureAllows } from './groupFeatures.js';
 import { getGroup, roleOf, type GroupRow, type Role } from './groups.js';
 
 /** Operations of the group feature `tasks` (platform.md §3.5). */
 export type TaskFeatureOp = 'view' | 'view_all' | 'sort' | 'create_tasks' | 'edit_tasks' | 'delete_tasks';
 
-/** Default minimum roles of the Tasks feature operations (platform.md §3.5). */
-export const TASK_FEATURE_DEFAULTS: Readonly<Record<TaskFeatureOp, Role>> = {
-  view: 'K',
-  view_all: 'K',
-  sort: 'K',
-  create_tasks: 'K',
-  edit_tasks: 'E',
-  delete_tasks: 'E',
-};
-
-const ROLE_ORDER: readonly Role[] = ['A', 'E', 'K', 'T', 'Z'];
-
-/** "role ≤ min" in the order A < E < K; banned (T) and pending (Z) relations never pass. */
-function roleAtLeast(role: Role | null, min: Role): boolean {
-  if (role === null || role === 'T' || role === 'Z') return false;
-  return ROLE_ORDER.indexOf(role) <= ROLE_ORDER.indexOf(min);
-}
-
 /**
- * The feature rule for a caller whose relation to an existing group is known: admins always pass;
- * in an archived group (CLOSED = Y) only view/view_all remain for non-admins.
+ * The feature rule for a caller whose relation to an existing group is known, with the default minimum
+ * roles of the Tasks feature (platform.md §3.5, kept in groupFeatures.ts).
  */
 export function featureAllowed(caller: Caller, group: GroupRow, role: Role | null, op: TaskFeatureOp): boolean {
-  if (caller.isAdmin) return true;
-  if (group.closed === 'Y' && op !== 'view' && op !== 'view_all') return false;
-  return roleAtLeast(role, TASK_FEATURE_DEFAULTS[op]);
+  return featureAllows(caller, group, role, 'tasks', op);
 }
 
 /** May the caller perform the Tasks feature operation in the group? A missing group never allows anything. */

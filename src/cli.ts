@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 /**
  * The scrumd command line: `serve` (the default) runs the server; `user add`, `webhook add` and
- * `reset` manage a portal's database out of band (platform.md §13.4).
+ * `reset` manage a portal's database out of band (platform.md §13.4); `seed` fills one with a generated data set.
  */
 import { existsSync, rmSync } from 'node:fs';
+import cliProgress from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createApp } from './app.js';
 import { defaultConfig, type Config } from './config.js';
@@ -15,6 +16,7 @@ import { isValidTimeZone, nowSeconds } from './portalTime.js';
 import { LIMIT_PRESETS } from './protocol/limits.js';
 import { IMPLEMENTED_SCOPES, parseScopeList } from './protocol/scopes.js';
 import { serve } from './serveProcesses.js';
+import { seed } from './seed.js';
 import { availableParallelism } from 'node:os';
 import { isPostgresUrl, openStore } from './store/db.js';
 
@@ -202,6 +204,26 @@ program
       await userOrExit(app, o.user);
       const pair = await issueTokens(app.store.db, a, o.user, a.scopes, nowSeconds(), o.expiresIn);
       console.log(JSON.stringify({ access_token: pair.accessToken, refresh_token: pair.refreshToken, expires: pair.expires, scope: pair.scopes, user_id: pair.userId }));
+    });
+  });
+
+program
+  .command('seed')
+  .description('generate a realistic data set: Scrum groups with backlogs, sprints, boards, epics and tasks')
+  .requiredOption('--groups <n>', 'Scrum groups to add', intArg('groups', 1, 1_000_000))
+  .requiredOption('--tasks <n>', 'tasks to add, spread evenly over the groups', intArg('tasks', 0, 100_000_000))
+  .addOption(databaseOption())
+  .action(async (o) => {
+    await withPortal(o.database, async (app) => {
+      const t0 = Date.now();
+      const bar = new cliProgress.SingleBar(
+        { stream: process.stderr, format: 'seeding [{bar}] {percentage}% | {value}/{total} tasks | {duration_formatted}', hideCursor: true },
+        cliProgress.Presets.shades_classic,
+      );
+      bar.start(o.tasks, 0);
+      const summary = await seed(app.store, { groups: o.groups, tasks: o.tasks, onProgress: (done) => bar.update(done) });
+      bar.stop();
+      console.log(JSON.stringify({ ...summary, seconds: (Date.now() - t0) / 1000 }));
     });
   });
 

@@ -1,14 +1,29 @@
-/** tasks.api.scrum.sprint.* (scrum-api.md C2); start and complete are not implemented yet. */
+/** tasks.api.scrum.sprint.* (scrum-api.md C2). */
 import { bindParams } from '../../protocol/binding.js';
+import { methodError } from '../../protocol/errors.js';
 import { hasKey, own, type PhpMap } from '../../protocol/php.js';
 import { family, type CallContext } from '../../protocol/registry.js';
 import { SPRINT_FIELDS, addSprint, deleteSprint, getSprint, listSprints, updateSprint } from '../../domain/scrum/sprint.js';
+import {
+  CompletionFailure,
+  UNABLE_TO_COMPLETE,
+  UNABLE_TO_START,
+  completeSprint,
+  sprintToComplete,
+  startSprint,
+} from '../../domain/scrum/sprintLifecycle.js';
 import { intIfPresent, numericInt, strIfPresent, stringOnly } from '../fieldReaders.js';
 import { inTransaction } from '../transaction.js';
 
 /** A sprint date key: parseDate of any value when the key is present, null when absent (C2). */
 function dateIfPresent(ctx: CallContext, fields: unknown, key: string): number | null {
   return hasKey(fields, key) ? ctx.app.time.parseDate(own(fields, key), ctx.now) : null;
+}
+
+/** A serialization failure or deadlock (PostgreSQL): not a failure of the procedure itself. */
+function isConflict(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return code === '40001' || code === '40P01';
 }
 
 /** An untyped top-level parameter: undefined when absent. */
@@ -51,6 +66,37 @@ export const sprintMethods = family(['task'], {
         status: stringOnly(fields, 'status'),
       }),
     );
+  },
+
+  'tasks.api.scrum.sprint.start': async (ctx) => {
+    const { id } = bindParams(ctx.params, [{ name: 'id', type: 'int', required: true }]);
+    // A failing start procedure keeps the effects of its earlier steps (C2.3): the transaction
+    // commits them, then the call reports the failure.
+    const outcome = await inTransaction(ctx, (db) => startSprint(db, ctx.caller, ctx.app.time, ctx.now, id as number));
+    if (!outcome.ok) throw methodError(UNABLE_TO_START);
+    return outcome.sprint;
+  },
+
+  'tasks.api.scrum.sprint.complete': async (ctx) => {
+    const { id } = bindParams(ctx.params, [{ name: 'id', type: 'int', required: true }]);
+    try {
+      return await inTransaction(ctx, async (db) => {
+        const sprint = await sprintToComplete(db, ctx.caller, id as number);
+        try {
+          return await completeSprint(db, ctx.caller, ctx.app.time, ctx.now, sprint);
+        } catch (e) {
+          // a conflict with a concurrent transaction is left to inTransaction, which runs the call again
+          throw isConflict(e) ? e : new CompletionFailure(e);
+        }
+      });
+    } catch (e) {
+      if (!(e instanceof CompletionFailure)) throw e;
+      // The call is rolled back; the reference's REST layer loses the error and answers HTTP 200
+      // `null` (B9). Strict mode reports it.
+      ctx.app.log.warn({ err: e.cause }, 'sprint.complete: the completion procedure failed');
+      if (ctx.app.config.strictErrors) throw methodError(UNABLE_TO_COMPLETE);
+      return null;
+    }
   },
 
   'tasks.api.scrum.sprint.get': (ctx) => {

@@ -73,6 +73,9 @@ export async function openStore(location: string): Promise<Store> {
   if (isPostgresUrl(location)) {
     dialect = 'postgres';
     const pool = new pg.Pool({ connectionString: location, max: 10 });
+    // An idle connection the server drops (restart, administrator command) is an event, not a crash:
+    // the pool replaces it on the next query.
+    pool.on('error', (err) => console.error(`scrumd: PostgreSQL connection lost: ${err.message}`));
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   } else {
     dialect = 'sqlite';

@@ -27,8 +27,27 @@ export async function roleOf(db: Kysely<Database>, groupId: number, userId: numb
   return (r?.role as Role | undefined) ?? null;
 }
 
-/** Recomputes NUMBER_OF_MEMBERS / NUMBER_OF_MODERATORS from the active users' relations. */
+/**
+ * Serializes writers of one group: a no-op write takes the group row's lock until the transaction ends,
+ * so that on PostgreSQL a concurrent writer of the same group waits and its next statement sees the
+ * committed outcome (SQLite runs one write transaction at a time anyway). Sprint start/complete and
+ * membership changes take it; the unique indexes stay the last guard against every other writer.
+ */
+export async function lockGroup(db: Kysely<Database>, groupId: number): Promise<void> {
+  if (!Number.isSafeInteger(groupId) || groupId <= 0) return;
+  await db
+    .updateTable('sonet_groups')
+    .set((eb) => ({ date_update: eb.ref('date_update') }))
+    .where('id', '=', groupId)
+    .execute();
+}
+
+/**
+ * Recomputes NUMBER_OF_MEMBERS / NUMBER_OF_MODERATORS from the active users' relations, under the
+ * group lock so that two transactions adding members at once cannot both write a count missing the other.
+ */
 export async function recountMembers(db: Kysely<Database>, groupId: number): Promise<void> {
+  await lockGroup(db, groupId);
   const counts = await db
     .selectFrom('group_members')
     .innerJoin('users', 'users.id', 'group_members.user_id')

@@ -7,7 +7,7 @@ import type { PortalTime } from '../../portalTime.js';
 import { methodError } from '../../protocol/errors.js';
 import type { Caller } from '../../protocol/registry.js';
 import type { Database } from '../../store/schema.js';
-import { canReadGroup, canStartSprint, getGroup } from '../groups.js';
+import { canReadGroup, canStartSprint, getGroup, lockGroup } from '../groups.js';
 import {
   DEFAULT_STAGES,
   DEFAULT_STAGE_TITLES,
@@ -40,21 +40,6 @@ export type StartFailure =
   | 'Failed to get the default stage';
 
 export type StartOutcome = { ok: true; sprint: ReturnType<typeof sprintObject> } | { ok: false; reason: StartFailure };
-
-/**
- * Serializes the starts and completions of one group: a no-op write takes the group row's lock until
- * the call's transaction ends, so that on PostgreSQL a concurrent start or complete of the group waits
- * and then sees the committed outcome (SQLite runs one transaction at a time anyway). The unique index
- * of active sprints stays the last guard against every other writer.
- */
-async function lockGroup(db: Kysely<Database>, groupId: number): Promise<void> {
-  if (!Number.isSafeInteger(groupId) || groupId <= 0) return;
-  await db
-    .updateTable('sonet_groups')
-    .set((eb) => ({ date_update: eb.ref('date_update') }))
-    .where('id', '=', groupId)
-    .execute();
-}
 
 /** The group's completed sprint with the latest end date (ties: the newest row); none if no sprint was completed. */
 async function lastCompletedSprint(db: Kysely<Database>, groupId: number): Promise<EntityRow | undefined> {

@@ -58,3 +58,10 @@ test('server.time and profile need no scope', async () => {
   assert.equal(p.ID, String(bare.userId));
   assert.deepEqual(errorOf(await bare.call('tasks.api.scrum.backlog.getFields')).error, 'insufficient_scope');
 });
+
+test('user.admin tells whether the caller is an administrator, without any scope', async () => {
+  assert.equal(await t.admin.result('user.admin'), true);
+  const bare = await t.user({ scopes: [] });
+  assert.equal(await bare.result('user.admin'), false);
+  assert.ok((await w.result('methods', { scope: '' })).includes('user.admin'));
+});

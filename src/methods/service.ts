@@ -61,6 +61,9 @@ export const serviceMethods = family([], {
     return { isExisting: m !== undefined, isAvailable: m !== undefined && hasScope(ctx.caller.scopes, m) };
   },
 
+  /** Whether the caller is a portal administrator (protocol.md §8.8). */
+  'user.admin': (ctx) => ctx.caller.isAdmin,
+
   'app.info': async (ctx) => {
     if (ctx.caller.authType === 'webhook') return { SCOPE: [...ctx.caller.scopes], LICENSE: 'en_selfhosted' };
     const a = await ctx.app.store.db.selectFrom('oauth_apps').selectAll().where('id', '=', ctx.caller.credentialId).executeTakeFirst();

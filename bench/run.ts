@@ -1,0 +1,526 @@
+/**
+ * `npm run bench`: scrumd against a bare node:http baseline, in one run, on this machine.
+ *
+ * 1. starts the baseline (bench/baseline.mjs: a fixed small JSON answer) and measures it;
+ * 2. seeds a data set into a SQLite file in a temp folder with the compiled CLI (`dist/cli.js seed`),
+ *    starts the compiled server on it (`dist/cli.js serve`, as `npm start` runs it) and measures the
+ *    time from process start to the first successful answer, then each scenario with autocannon;
+ * 3. with BENCH_LARGE=1, does the same for the list and get methods on a 1,000,000-task data set;
+ * 4. prints the table and writes it into docs/BENCHMARKS.md (its section only; BENCH_WRITE=0: don't).
+ *
+ * Every request goes to 127.0.0.1. Every load run is bounded in time (BENCH_DURATION seconds after a
+ * one-second warm-up) and connections (BENCH_CONNECTIONS). Every process started here preloads
+ * bench/watchdog.mjs, so it ends by itself if this runner dies, and is stopped when the runner ends.
+ * `npm run bench` builds dist/ first.
+ */
+import autocannon from 'autocannon';
+import BetterSqlite3 from 'better-sqlite3';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CLI = join(ROOT, 'dist', 'cli.js');
+const WATCHDOG = pathToFileURL(join(ROOT, 'bench', 'watchdog.mjs')).href;
+const DOC = join(ROOT, 'docs', 'BENCHMARKS.md');
+
+const env = process.env;
+const DURATION = Number(env.BENCH_DURATION ?? 5);
+const WARMUP = 1;
+const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 10);
+const LARGE = env.BENCH_LARGE === '1';
+const ROUTINE_SET = { groups: Number(env.BENCH_GROUPS ?? 50), tasks: Number(env.BENCH_TASKS ?? 50_000) };
+const LARGE_SET = { groups: 200, tasks: 1_000_000 };
+const SECRET = 'bench';
+const HOST = '127.0.0.1';
+
+const TARGETS = {
+  sprintGetRatio: 0.5,
+  sprintUpdateRatio: 0.35,
+  batchP50: 25,
+  largeP99: 20,
+  rssMb: 200,
+  startupMs: 1500,
+};
+
+// ---------------------------------------------------------------------------------------------
+// processes
+
+const children = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+});
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(130));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, HOST, () => {
+      const addr = s.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function startChild(args: string[]): ChildProcess {
+  const child = spawn(process.execPath, ['--import', WATCHDOG, ...args], { stdio: ['ignore', 'ignore', 'inherit'], cwd: ROOT });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Polls until the URL answers HTTP 200 with a `result`; returns the milliseconds since `t0`. */
+async function firstAnswer(url: string, t0: number, child: ChildProcess): Promise<number> {
+  const deadline = t0 + 30_000;
+  while (performance.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the server exited with code ${child.exitCode}`);
+    try {
+      const r = await fetch(url);
+      if (r.status === 200 && 'result' in ((await r.json()) as object)) return performance.now() - t0;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`no answer from ${url} within 30 s`);
+}
+
+/** Peak and current resident set size of a process, in MiB (Linux /proc). */
+function memoryOf(pid: number): { peakMb: number; rssMb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
+  return { peakMb: kb('VmHWM') / 1024, rssMb: kb('VmRSS') / 1024 };
+}
+
+// ---------------------------------------------------------------------------------------------
+// load
+
+interface Shot {
+  method: 'GET' | 'POST';
+  path: string;
+  body?: string;
+}
+
+interface Scenario {
+  name: string;
+  /** a new request for every call (random ids), or always the same one */
+  shot: () => Shot;
+  /** checks one answer before the load: a scenario that only measures errors is worthless */
+  check: (status: number, body: any) => boolean;
+  target?: { kind: 'rpsRatio' | 'p50' | 'p99'; value: number };
+  connections?: number;
+}
+
+interface Measured {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  connections: number;
+  requests: number;
+  failures: number;
+  target?: Scenario['target'];
+  note?: string;
+}
+
+/** A new object every time: autocannon adds its own headers (content-length) to the one it is given. */
+const jsonHeaders = (): Record<string, string> => ({ 'content-type': 'application/json' });
+
+interface LoadResult {
+  result: autocannon.Result;
+  /** latencies of the 2xx answers in ms, sub-millisecond (autocannon's own histogram keeps whole ms) */
+  latencies: Float64Array;
+  count: number;
+}
+
+function load(origin: string, scenario: Scenario, seconds: number): Promise<LoadResult> {
+  const connections = scenario.connections ?? CONNECTIONS;
+  let latencies = new Float64Array(1 << 16);
+  let count = 0;
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: origin,
+        connections,
+        duration: seconds,
+        // autocannon calls this for every request it sends
+        requests: [
+          {
+            setupRequest: (req: any) => {
+              const s = scenario.shot();
+              return { ...req, method: s.method, path: s.path, body: s.body, headers: s.body ? jsonHeaders() : {} };
+            },
+          },
+        ],
+      },
+      (err, result) => (err ? reject(err) : resolve({ result, latencies, count })),
+    );
+    instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
+      if (status < 200 || status > 299) return;
+      if (count === latencies.length) {
+        const bigger = new Float64Array(latencies.length * 2);
+        bigger.set(latencies);
+        latencies = bigger;
+      }
+      latencies[count++] = ms;
+    });
+  });
+}
+
+/** The q-quantile (0…1) of the first `count` values, nearest rank. */
+function quantile(values: Float64Array, count: number, q: number): number {
+  if (count === 0) return NaN;
+  const sorted = values.slice(0, count).sort();
+  return sorted[Math.min(count - 1, Math.max(0, Math.ceil(q * count) - 1))]!;
+}
+
+async function measure(origin: string, scenario: Scenario): Promise<Measured> {
+  const sample = scenario.shot();
+  const res = await fetch(origin + sample.path, { method: sample.method, body: sample.body, headers: sample.body ? jsonHeaders() : {} });
+  const text = await res.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  if (!scenario.check(res.status, body)) throw new Error(`${scenario.name}: unexpected answer ${res.status} ${text.slice(0, 300)}`);
+  await load(origin, scenario, WARMUP);
+  const { result: r, latencies, count } = await load(origin, scenario, DURATION);
+  const m: Measured = {
+    name: scenario.name,
+    rps: r.requests.total / DURATION,
+    p50: quantile(latencies, count, 0.5),
+    p99: quantile(latencies, count, 0.99),
+    connections: scenario.connections ?? CONNECTIONS,
+    requests: r.requests.total,
+    failures: r.non2xx + r.errors + r.timeouts,
+    target: scenario.target,
+  };
+  console.error(`  ${m.name.padEnd(36)} ${m.rps.toFixed(0).padStart(7)} req/s  p50 ${m.p50.toFixed(2)} ms  p99 ${m.p99.toFixed(2)} ms${m.failures ? `  failures ${m.failures}` : ''}`);
+  return m;
+}
+
+// ---------------------------------------------------------------------------------------------
+// data sets
+
+interface SeedSummary {
+  groups: number;
+  tasks: number;
+  sample: { groupId: number; activeSprintId: number; stageIds: number[] };
+  seconds: number;
+}
+
+function seedDatabase(file: string, set: { groups: number; tasks: number }): SeedSummary {
+  const out = execFileSync(process.execPath, [CLI, 'seed', '--groups', String(set.groups), '--tasks', String(set.tasks), '--database', file], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 15 * 60_000,
+  });
+  return JSON.parse(out) as SeedSummary;
+}
+
+/** Ids the scenarios pick from at random, read from the seeded file. */
+interface Ids {
+  groups: number[];
+  sprints: number[];
+  plannedSprints: number[];
+  tasks: number[];
+  /** a task of an active sprint with its sprint and that board's stages */
+  boardTasks: { taskId: number; sprintId: number; stages: number[] }[];
+}
+
+function readIds(file: string): Ids {
+  const db = new BetterSqlite3(file, { readonly: true });
+  try {
+    const col = (q: string) => db.prepare(q).pluck().all() as number[];
+    const stagesOf = new Map<number, number[]>();
+    for (const s of db.prepare("select id, entity_id from kanban_stages where entity_type = 'A' order by sort").all() as { id: number; entity_id: number }[]) {
+      stagesOf.set(s.entity_id, [...(stagesOf.get(s.entity_id) ?? []), s.id]);
+    }
+    const boardTasks = (
+      db
+        .prepare(
+          "select i.source_id taskId, e.id sprintId from scrum_items i join scrum_entities e on e.id = i.entity_id where e.status = 'active' order by random() limit 2000",
+        )
+        .all() as { taskId: number; sprintId: number }[]
+    ).map((r) => ({ ...r, stages: stagesOf.get(r.sprintId) ?? [] }));
+    return {
+      groups: col("select distinct group_id from scrum_entities where entity_type = 'backlog'"),
+      sprints: col("select id from scrum_entities where entity_type = 'sprint'"),
+      plannedSprints: col("select id from scrum_entities where status = 'planned'"),
+      tasks: col('select id from tasks order by random() limit 20000'),
+      boardTasks,
+    };
+  } finally {
+    db.close();
+  }
+}
+
+const pick = <T>(xs: readonly T[]): T => xs[Math.floor(Math.random() * xs.length)]!;
+const rest = (method: string) => `/rest/1/${SECRET}/${method}`;
+const get = (method: string, query = ''): Shot => ({ method: 'GET', path: rest(method) + (query ? `?${query}` : '') });
+const post = (method: string, params: unknown): Shot => ({ method: 'POST', path: rest(method), body: JSON.stringify(params) });
+const ok = (status: number) => status === 200;
+const isObject = (v: unknown) => typeof v === 'object' && v !== null;
+
+function routineScenarios(ids: Ids): Scenario[] {
+  let n = 0;
+  return [
+    {
+      name: 'tasks.api.scrum.sprint.get',
+      shot: () => get('tasks.api.scrum.sprint.get', `id=${pick(ids.sprints)}`),
+      check: (s, b) => ok(s) && isObject(b?.result) && b.result.id > 0,
+      target: { kind: 'rpsRatio', value: TARGETS.sprintGetRatio },
+    },
+    {
+      name: 'tasks.api.scrum.sprint.update',
+      shot: () => post('tasks.api.scrum.sprint.update', { id: pick(ids.plannedSprints), fields: { name: `Planned sprint ${++n % 1000}` } }),
+      check: (s, b) => ok(s) && b?.result?.status === 'planned',
+      target: { kind: 'rpsRatio', value: TARGETS.sprintUpdateRatio },
+    },
+    {
+      name: 'tasks.api.scrum.sprint.list',
+      shot: () => get('tasks.api.scrum.sprint.list', `filter[GROUP_ID]=${pick(ids.groups)}`),
+      check: (s, b) => ok(s) && Array.isArray(b?.result) && b.result.length > 0,
+    },
+    {
+      name: 'tasks.api.scrum.task.update',
+      shot: () => post('tasks.api.scrum.task.update', { id: pick(ids.tasks), fields: { storyPoints: String(1 + (++n % 13)) } }),
+      check: (s, b) => ok(s) && b?.result === true,
+    },
+    {
+      name: 'tasks.api.scrum.kanban.addTask',
+      shot: () => {
+        const t = pick(ids.boardTasks);
+        return post('tasks.api.scrum.kanban.addTask', { sprintId: t.sprintId, taskId: t.taskId, stageId: pick(t.stages) });
+      },
+      check: (s, b) => ok(s) && b?.result === true,
+    },
+    {
+      name: 'batch (50 commands)',
+      shot: () => {
+        const cmd: Record<string, string> = {};
+        for (let i = 0; i < 50; i++) {
+          const k = i % 5;
+          if (k === 0) cmd[`c${i}`] = `tasks.api.scrum.sprint.get?id=${pick(ids.sprints)}`;
+          else if (k === 1) cmd[`c${i}`] = `tasks.api.scrum.kanban.getStages?sprintId=${pick(ids.boardTasks).sprintId}`;
+          else cmd[`c${i}`] = `tasks.api.scrum.task.get?id=${pick(ids.tasks)}`;
+        }
+        return post('batch', { halt: 0, cmd });
+      },
+      check: (s, b) => ok(s) && Object.keys(b?.result?.result ?? {}).length === 50 && (Array.isArray(b.result.result_error) || Object.keys(b.result.result_error).length === 0),
+      target: { kind: 'p50', value: TARGETS.batchP50 },
+    },
+  ];
+}
+
+function largeScenarios(ids: Ids): Scenario[] {
+  const p99 = { kind: 'p99', value: TARGETS.largeP99 } as const;
+  return [
+    {
+      name: 'tasks.task.list (a group, 1st page)',
+      shot: () => get('tasks.task.list', `filter[GROUP_ID]=${pick(ids.groups)}&select[]=ID&select[]=TITLE&select[]=STATUS&select[]=RESPONSIBLE_ID`),
+      check: (s, b) => ok(s) && b?.result?.tasks?.length === 50 && b.total > 50,
+      target: p99,
+    },
+    {
+      name: 'tasks.task.list (all, page 100)',
+      shot: () => get('tasks.task.list', `select[]=ID&select[]=TITLE&start=${5000 + Math.floor(Math.random() * 100) * 50}`),
+      check: (s, b) => ok(s) && b?.result?.tasks?.length === 50 && b.total >= 1_000_000,
+      target: p99,
+    },
+    {
+      name: 'tasks.task.get',
+      shot: () => get('tasks.task.get', `taskId=${pick(ids.tasks)}`),
+      check: (s, b) => ok(s) && isObject(b?.result?.task),
+      target: p99,
+    },
+    {
+      name: 'tasks.api.scrum.task.get',
+      shot: () => get('tasks.api.scrum.task.get', `id=${pick(ids.tasks)}`),
+      check: (s, b) => ok(s) && b?.result?.entityId > 0,
+      target: p99,
+    },
+    {
+      name: 'tasks.api.scrum.sprint.list',
+      shot: () => get('tasks.api.scrum.sprint.list', `filter[GROUP_ID]=${pick(ids.groups)}`),
+      check: (s, b) => ok(s) && Array.isArray(b?.result) && b.result.length > 0,
+      target: p99,
+    },
+    {
+      name: 'tasks.api.scrum.sprint.get',
+      shot: () => get('tasks.api.scrum.sprint.get', `id=${pick(ids.sprints)}`),
+      check: (s, b) => ok(s) && b?.result?.id > 0,
+      target: p99,
+    },
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// a phase: seed, start, measure, stop
+
+interface Phase {
+  title: string;
+  set: SeedSummary;
+  startupMs: number;
+  peakMb: number;
+  rows: Measured[];
+}
+
+async function scrumdPhase(dir: string, title: string, set: { groups: number; tasks: number }, scenarios: (ids: Ids) => Scenario[]): Promise<Phase> {
+  const file = join(dir, `${set.tasks}.db`);
+  console.error(`seeding ${set.groups} groups, ${set.tasks} tasks …`);
+  const seeded = seedDatabase(file, set);
+  console.error(`  seeded in ${seeded.seconds.toFixed(1)} s`);
+  const ids = readIds(file);
+  const port = await freePort();
+  const origin = `http://${HOST}:${port}`;
+  const t0 = performance.now();
+  const child = startChild([CLI, 'serve', '--host', HOST, '--port', String(port), '--database', file, '--webhook-secret', SECRET]);
+  try {
+    const startupMs = await firstAnswer(`${origin}${rest('server.time')}`, t0, child);
+    console.error(`scrumd (${title}) answered ${startupMs.toFixed(0)} ms after start`);
+    const rows: Measured[] = [];
+    for (const s of scenarios(ids)) rows.push(await measure(origin, s));
+    const { peakMb } = memoryOf(child.pid!);
+    return { title, set: seeded, startupMs, peakMb, rows };
+  } finally {
+    await stopChild(child);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// report
+
+const fmt = (n: number, digits = 0) => n.toFixed(digits);
+const ratio = (a: number, b: number) => (b > 0 ? `${((a / b) * 100).toFixed(0)} %` : '–');
+
+function targetText(m: Measured): { text: string; met: boolean | undefined } {
+  return targetOf(m, m.target);
+}
+
+function targetOf(m: Measured, t: Scenario['target'], baselineRps = 0): { text: string; met: boolean | undefined } {
+  if (!t) return { text: '', met: undefined };
+  if (t.kind === 'rpsRatio') return { text: `≥ ${t.value * 100} % of baseline req/s`, met: baselineRps > 0 ? m.rps / baselineRps >= t.value : undefined };
+  if (t.kind === 'p50') return { text: `p50 ≤ ${t.value} ms`, met: m.p50 <= t.value };
+  return { text: `p99 ≤ ${t.value} ms`, met: m.p99 <= t.value };
+}
+
+const mark = (met: boolean | undefined) => (met === undefined ? '' : met ? '✅' : '❌');
+
+function table(phase: Phase, base: Measured): string {
+  const lines = [
+    `| scenario | conns | req/s | vs baseline | p50 ms | vs baseline | p99 ms | vs baseline | failures | target | met |`,
+    `|---|---:|---:|---:|---:|---:|---:|---:|---:|---|:-:|`,
+    `| baseline (bare node:http, fixed JSON) | ${base.connections} | ${fmt(base.rps)} | 100 % | ${fmt(base.p50, 2)} | 1.0× | ${fmt(base.p99, 2)} | 1.0× | ${base.failures} | | |`,
+  ];
+  for (const m of phase.rows) {
+    const t = m.target?.kind === 'rpsRatio' ? targetOf(m, m.target, base.rps) : targetText(m);
+    const x = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(1)}×` : '–');
+    lines.push(
+      `| ${m.name} | ${m.connections} | ${fmt(m.rps)} | ${ratio(m.rps, base.rps)} | ${fmt(m.p50, 2)} | ${x(m.p50, base.p50)} | ${fmt(m.p99, 2)} | ${x(m.p99, base.p99)} | ${m.failures} | ${t.text} | ${mark(t.met)} |`,
+    );
+  }
+  const rssMet = phase.peakMb <= TARGETS.rssMb;
+  const startMet = phase.startupMs <= TARGETS.startupMs;
+  lines.push('');
+  lines.push(`| process | value | target | met |`);
+  lines.push(`|---|---:|---|:-:|`);
+  lines.push(`| scrumd peak RSS (VmHWM) over the phase | ${fmt(phase.peakMb)} MiB | ≤ ${TARGETS.rssMb} MiB | ${mark(rssMet)} |`);
+  lines.push(`| process start → first successful answer | ${fmt(phase.startupMs)} ms | ≤ ${TARGETS.startupMs} ms | ${mark(startMet)} |`);
+  return lines.join('\n');
+}
+
+function machine(): string {
+  const cpus = os.cpus();
+  let commit = 'unknown';
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+  } catch {
+    // not a git checkout
+  }
+  return [
+    `- date: ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}, commit ${commit}`,
+    `- machine: ${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown CPU'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB memory, ${os.type()} ${os.release()}`,
+    `- Node ${process.version}; load average at start ${os.loadavg().map((l) => l.toFixed(2)).join(' / ')}`,
+    `- autocannon in the runner process, ${DURATION} s per scenario after a ${WARMUP} s warm-up; scrumd compiled (dist/), SQLite file in a temp folder, default settings (WAL, synchronous=FULL, log level warn)`,
+  ].join('\n');
+}
+
+function section(phase: Phase, base: Measured): string {
+  return [
+    `### ${phase.title}`,
+    '',
+    machine(),
+    `- data set: ${phase.set.groups} Scrum groups, ${phase.set.tasks.toLocaleString('en')} tasks (seeded in ${phase.set.seconds.toFixed(1)} s)`,
+    '',
+    table(phase, base),
+  ].join('\n');
+}
+
+function writeDoc(key: 'routine' | 'large', text: string): void {
+  const start = `<!-- bench:${key}:start -->`;
+  const end = `<!-- bench:${key}:end -->`;
+  const block = `${start}\n${text}\n${end}`;
+  let doc = existsSync(DOC) ? readFileSync(DOC, 'utf8') : '';
+  if (doc.includes(start) && doc.includes(end)) {
+    doc = doc.slice(0, doc.indexOf(start)) + block + doc.slice(doc.indexOf(end) + end.length);
+  } else {
+    doc = `${doc.trimEnd()}\n\n${block}\n`;
+  }
+  writeFileSync(DOC, doc);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  if (!existsSync(CLI)) throw new Error('dist/cli.js is missing: run `npm run build` first (npm run bench does)');
+  const dir = mkdtempSync(join(os.tmpdir(), 'scrumd-bench-'));
+  try {
+    console.error(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    const basePort = await freePort();
+    const baseline = startChild([join(ROOT, 'bench', 'baseline.mjs'), String(basePort)]);
+    let base: Measured;
+    try {
+      await firstAnswer(`http://${HOST}:${basePort}/`, performance.now(), baseline);
+      base = await measure(`http://${HOST}:${basePort}`, {
+        name: 'baseline',
+        shot: () => ({ method: 'GET', path: '/' }),
+        check: (s, b) => ok(s) && isObject(b?.result),
+      });
+    } finally {
+      await stopChild(baseline);
+    }
+
+    const routine = await scrumdPhase(dir, `Routine data set`, ROUTINE_SET, routineScenarios);
+    const routineText = section(routine, base);
+    console.log(`\n${routineText}\n`);
+    if (env.BENCH_WRITE !== '0') writeDoc('routine', routineText);
+
+    if (LARGE) {
+      const large = await scrumdPhase(dir, `1,000,000 tasks (BENCH_LARGE=1)`, LARGE_SET, largeScenarios);
+      const largeText = section(large, base);
+      console.log(`\n${largeText}\n`);
+      if (env.BENCH_WRITE !== '0') writeDoc('large', largeText);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

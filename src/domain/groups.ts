@@ -5,6 +5,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Caller } from '../protocol/registry.js';
 import type { Database, SonetGroupTable } from '../store/schema.js';
+import { preparedQuery } from '../store/prepared.js';
 
 export type GroupRow = Selectable<SonetGroupTable>;
 export type Role = 'A' | 'E' | 'K' | 'T' | 'Z';
@@ -12,20 +13,30 @@ export type Role = 'A' | 'E' | 'K' | 'T' | 'Z';
 /** Owner, moderator, member: the "members" of the group. */
 export const MEMBER_ROLES: readonly Role[] = ['A', 'E', 'K'];
 
+const groupById = preparedQuery((db, id: number) => db.selectFrom('sonet_groups').selectAll().where('id', '=', id));
+
 export async function getGroup(db: Kysely<Database>, id: number): Promise<GroupRow | undefined> {
   if (!Number.isSafeInteger(id) || id <= 0) return undefined;
-  return db.selectFrom('sonet_groups').selectAll().where('id', '=', id).executeTakeFirst();
+  return groupById.first(db, id);
 }
 
+const roleByMember = preparedQuery((db, groupId: number, userId: number) =>
+  db.selectFrom('group_members').select('role').where('group_id', '=', groupId).where('user_id', '=', userId),
+);
+
 export async function roleOf(db: Kysely<Database>, groupId: number, userId: number): Promise<Role | null> {
-  const r = await db
-    .selectFrom('group_members')
-    .select('role')
-    .where('group_id', '=', groupId)
-    .where('user_id', '=', userId)
-    .executeTakeFirst();
+  const r = await roleByMember.first(db, groupId, userId);
   return (r?.role as Role | undefined) ?? null;
 }
+
+/** Whether the group exists, and the user's relation to it: one lookup for the checks of every Scrum call. */
+const groupAndRole = preparedQuery((db, groupId: number, userId: number) =>
+  db
+    .selectFrom('sonet_groups')
+    .leftJoin('group_members', (j) => j.onRef('group_members.group_id', '=', 'sonet_groups.id').on('group_members.user_id', '=', userId))
+    .select(['sonet_groups.id', 'group_members.role'])
+    .where('sonet_groups.id', '=', groupId),
+);
 
 /**
  * Serializes writers of one group: a no-op write takes the group row's lock until the transaction ends,
@@ -94,10 +105,11 @@ export async function insertMember(db: Kysely<Database>, m: MemberInsert, now: n
  * the group exists and the caller is an administrator or an owner, moderator or member.
  */
 export async function canReadGroup(db: Kysely<Database>, caller: Caller, groupId: number): Promise<boolean> {
-  const group = await getGroup(db, groupId);
-  if (!group) return false;
+  if (!Number.isSafeInteger(groupId) || groupId <= 0) return false;
+  const found = await groupAndRole.first(db, groupId, caller.userId);
+  if (!found) return false;
   if (caller.isAdmin) return true;
-  const role = await roleOf(db, groupId, caller.userId);
+  const role = (found.role as Role | null) ?? null;
   return role !== null && MEMBER_ROLES.includes(role);
 }
 

@@ -5,6 +5,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { PortalTime } from '../../portalTime.js';
 import type { Database, ScrumEntityTable } from '../../store/schema.js';
+import { preparedQuery } from '../../store/prepared.js';
 
 export type EntityRow = Selectable<ScrumEntityTable>;
 export type SprintStatus = 'planned' | 'active' | 'completed';
@@ -13,9 +14,11 @@ export const SPRINT_STATUSES: readonly string[] = ['planned', 'active', 'complet
 /** Default item sort value (A4). */
 export const DEFAULT_SORT = 1024;
 
+const entityById = preparedQuery((db, id: number) => db.selectFrom('scrum_entities').selectAll().where('id', '=', id));
+
 export async function getEntity(db: Kysely<Database>, id: number): Promise<EntityRow | undefined> {
   if (!Number.isSafeInteger(id) || id <= 0) return undefined;
-  return db.selectFrom('scrum_entities').selectAll().where('id', '=', id).executeTakeFirst();
+  return entityById.first(db, id);
 }
 
 export async function getBacklogOfGroup(db: Kysely<Database>, groupId: number): Promise<EntityRow | undefined> {

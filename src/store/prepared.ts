@@ -1,0 +1,56 @@
+/**
+ * Queries that run on (nearly) every request, built and compiled by Kysely once instead of on every
+ * call. Kysely builds an immutable operation tree for each query and compiles it to SQL each time it
+ * runs; for a point lookup that costs as much as running it. A prepared query is written as usual,
+ * with its arguments standing in for the values; it is compiled the first time per database (SQL and
+ * placeholders differ between dialects) and afterwards only its parameters are filled in. On SQLite
+ * the statement itself is then reused by the store's prepared-statement cache.
+ *
+ *     const entityById = preparedQuery((db, id: number) => db.selectFrom('scrum_entities').selectAll().where('id', '=', id));
+ *     const row = await entityById.first(db, 5);
+ *
+ * The builder must use its arguments only as values (not as table or column names, not in `in`
+ * lists), and build the same query whatever the arguments are.
+ */
+import { CompiledQuery, type Compilable, type Kysely } from 'kysely';
+import type { Database } from './schema.js';
+
+/** Stands in for the argument at `index` while the query is compiled. */
+class Slot {
+  constructor(readonly index: number) {}
+}
+
+export interface PreparedQuery<A extends unknown[], R> {
+  /** every row */
+  all(db: Kysely<Database>, ...args: A): Promise<R[]>;
+  /** the first row, or undefined */
+  first(db: Kysely<Database>, ...args: A): Promise<R | undefined>;
+  /** runs a statement that returns no rows; resolves with the number of rows it changed */
+  run(db: Kysely<Database>, ...args: A): Promise<number>;
+}
+
+export function preparedQuery<A extends unknown[], R>(build: (db: Kysely<Database>, ...args: A) => Compilable<R>): PreparedQuery<A, R> {
+  // One compiled form per adapter: a transaction shares its database's adapter, so it shares the entry.
+  const compiled = new WeakMap<object, { sql: string; parameters: readonly unknown[] }>();
+  const compiledFor = (db: Kysely<Database>) => {
+    const adapter = db.getExecutor().adapter;
+    let c = compiled.get(adapter);
+    if (!c) {
+      const slots = Array.from({ length: build.length - 1 }, (_, i) => new Slot(i)) as unknown as A;
+      const q = build(db, ...slots).compile();
+      c = { sql: q.sql, parameters: q.parameters };
+      compiled.set(adapter, c);
+    }
+    return c;
+  };
+  const execute = (db: Kysely<Database>, args: A) => {
+    const c = compiledFor(db);
+    const parameters = c.parameters.map((p) => (p instanceof Slot ? args[p.index] : p));
+    return db.executeQuery<R>(CompiledQuery.raw(c.sql, parameters));
+  };
+  return {
+    all: async (db, ...args) => (await execute(db, args)).rows,
+    first: async (db, ...args) => (await execute(db, args)).rows[0],
+    run: async (db, ...args) => Number((await execute(db, args)).numAffectedRows ?? 0),
+  };
+}

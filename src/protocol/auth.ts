@@ -5,6 +5,7 @@
 import type { App } from '../app.js';
 import { findAccessToken } from '../domain/oauth.js';
 import { hashSecret } from '../secrets.js';
+import { preparedQuery } from '../store/prepared.js';
 import { Errors, RestError } from './errors.js';
 import type { Caller, MethodDef } from './registry.js';
 
@@ -23,6 +24,37 @@ async function touchUser(app: App, userId: number, lastActivity: number | null, 
     .execute();
 }
 
+/** The hashes of the secrets seen lately: every webhook call hashes its secret, mostly the same few. */
+const recentHashes = new Map<string, string>();
+
+function secretHash(secret: string): string {
+  let h = recentHashes.get(secret);
+  if (h === undefined) {
+    if (recentHashes.size >= 1000) recentHashes.clear();
+    h = hashSecret(secret);
+    recentHashes.set(secret, h);
+  }
+  return h;
+}
+
+/** The active webhook of a user with this secret hash, with what the checks need of its user. */
+const webhookOf = preparedQuery((db, userId: number, secretHash: string) =>
+  db
+    .selectFrom('webhooks')
+    .innerJoin('users', 'users.id', 'webhooks.user_id')
+    .select([
+      'webhooks.id as webhookId',
+      'webhooks.scopes',
+      'webhooks.expires_at',
+      'users.active as userActive',
+      'users.is_admin',
+      'users.last_activity',
+    ])
+    .where('webhooks.user_id', '=', userId)
+    .where('webhooks.secret_hash', '=', secretHash)
+    .where('webhooks.active', '=', 'Y'),
+);
+
 export interface WebhookCredentials {
   user: string;
   secret: string;
@@ -38,21 +70,7 @@ export async function authenticateWebhook(
   if (app.config.webhookHttpsOnly && !secure) throw Errors.httpsRequired();
   if (!/^\d+$/.test(cred.user) || cred.secret === '') throw Errors.invalidCredentials();
   const userId = Number(cred.user);
-  const row = await app.store.db
-    .selectFrom('webhooks')
-    .innerJoin('users', 'users.id', 'webhooks.user_id')
-    .select([
-      'webhooks.id as webhookId',
-      'webhooks.scopes',
-      'webhooks.expires_at',
-      'users.active as userActive',
-      'users.is_admin',
-      'users.last_activity',
-    ])
-    .where('webhooks.user_id', '=', userId)
-    .where('webhooks.secret_hash', '=', hashSecret(cred.secret))
-    .where('webhooks.active', '=', 'Y')
-    .executeTakeFirst();
+  const row = await webhookOf.first(app.store.db, userId, secretHash(cred.secret));
   if (!row || (row.expires_at !== null && row.expires_at <= now)) throw Errors.invalidCredentials();
   const scopes = row.scopes.split(',').filter((s) => s !== '');
   if (!hasScope(scopes, method)) throw Errors.insufficientScope('webhook');

@@ -29,9 +29,19 @@ export class PortalTime {
     return DateTime.fromSeconds(clampSeconds(seconds), { zone: this.zone });
   }
 
+  /** Rendered `iso` strings by instant: every answer renders the request's own second twice, and lists repeat dates. */
+  private readonly isoCache = new Map<number, string>();
+
   /** `2024-08-29T10:34:19+03:00` (B7, protocol.md §4.2). */
   iso(seconds: number): string {
-    return this.at(Math.floor(seconds)).toFormat("yyyy-MM-dd'T'HH:mm:ssZZ");
+    const s = Math.floor(seconds);
+    let text = this.isoCache.get(s);
+    if (text === undefined) {
+      if (this.isoCache.size >= 4096) this.isoCache.clear();
+      text = this.at(s).toFormat("yyyy-MM-dd'T'HH:mm:ssZZ");
+      this.isoCache.set(s, text);
+    }
+    return text;
   }
 
   /** The site format of an English portal, `MM/DD/YYYY HH:MI:SS` (workgroup.get dates). */

@@ -27,6 +27,11 @@ export interface Config {
   tlsDir?: string;
   /** the request-rate and operating-time limits of protocol.md §10; off when absent */
   limits?: LimitSettings;
+  /**
+   * SQLite file: answers wait for one shared sync of the WAL instead of every COMMIT syncing on its own
+   * (src/store/groupCommit.ts). Only for a file that this one process serves.
+   */
+  groupCommit: boolean;
 }
 
 export const defaultConfig: Config = {
@@ -41,4 +46,5 @@ export const defaultConfig: Config = {
   strictErrors: false,
   logLevel: 'warn',
   https: false,
+  groupCommit: true,
 };

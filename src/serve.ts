@@ -41,10 +41,11 @@ export function tlsMaterial(config: Config): TlsMaterial | undefined {
 export async function startServer(config: Config, opts: { logger?: boolean | object } = {}): Promise<RunningServer> {
   const tls = tlsMaterial(config);
   const fastify = createFastify(config, opts.logger ?? { level: config.logLevel }, tls);
-  const store = await openStore(config.database);
+  const store = await openStore(config.database, { groupCommit: config.groupCommit });
   try {
     const app = createApp(config, store, fastify.log);
     const portal = await ensurePortal(app, nowSeconds());
+    await store.durable();
     buildServer(app, createRegistry(), fastify);
     await fastify.listen({ host: config.host, port: config.port });
     const addr = fastify.server.address();

@@ -62,7 +62,8 @@ export async function serve(config: Config, workers: number): Promise<void> {
     return;
   }
   if (!cluster.isPrimary) {
-    await runOne(config, (r) => process.send?.(r));
+    // Another worker's reader could see a commit before this worker synced it: every COMMIT syncs.
+    await runOne({ ...config, groupCommit: false }, (r) => process.send?.(r));
     return;
   }
   const portal = await firstStart(config);

@@ -5,15 +5,41 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type SqliteDialectConfig } from 'kysely';
+import {
+  CompiledQuery,
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  SqliteDriver,
+  type DatabaseConnection,
+  type Driver,
+  type QueryResult,
+  type SqliteDialectConfig,
+} from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
 import { ScrumdMigrations, type Dialect } from './migrations/index.js';
+import { GroupCommit } from './groupCommit.js';
 
 export interface Store {
   db: Kysely<Database>;
   dialect: Dialect;
+  /**
+   * Resolves once every write made so far is on disk; undefined when nothing is waiting to be synced
+   * (always, except for a SQLite file opened with group commit). Answers wait for it before they leave.
+   */
+  durable(): Promise<void> | undefined;
   close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  /**
+   * SQLite file only: sync the WAL for every answer, shared by concurrent writers (groupCommit.ts),
+   * instead of inside every COMMIT. For a file one process serves; other processes see commits
+   * before they are synced, so `serve --workers N` keeps synchronous=FULL.
+   */
+  groupCommit?: boolean;
 }
 
 export function isPostgresUrl(location: string): boolean {
@@ -30,17 +56,55 @@ pg.types.setTypeParser(1700, (v) => Number(v));
  * processes on one file wait for each other (busy_timeout) instead of failing to upgrade a read lock.
  */
 class ImmediateSqliteDriver extends SqliteDriver {
+  private marking: DatabaseConnection | undefined;
+
+  constructor(settings: SqliteDialectConfig, private readonly groupCommit?: GroupCommit) {
+    super(settings);
+  }
+
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    const connection = await super.acquireConnection();
+    if (!this.groupCommit) return connection;
+    this.marking ??= new WriteMarkingConnection(connection, this.groupCommit);
+    return this.marking;
+  }
+
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
   }
 }
 
+/**
+ * Tells group commit about every statement that may have written: anything but a `select` (a
+ * transaction's statements count too; only its COMMIT writes the WAL, and it counts after it ran).
+ */
+class WriteMarkingConnection implements DatabaseConnection {
+  constructor(
+    private readonly inner: DatabaseConnection,
+    private readonly groupCommit: GroupCommit,
+  ) {}
+
+  executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    // better-sqlite3 runs the statement before this returns
+    const result = this.inner.executeQuery<R>(query);
+    if (!query.sql.startsWith('select')) this.groupCommit.wrote();
+    return result;
+  }
+
+  streamQuery<R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
+    return this.inner.streamQuery<R>(query, chunkSize);
+  }
+}
+
 class ImmediateSqliteDialect extends SqliteDialect {
-  constructor(private readonly settings: SqliteDialectConfig) {
+  constructor(
+    private readonly settings: SqliteDialectConfig,
+    private readonly groupCommit?: GroupCommit,
+  ) {
     super(settings);
   }
   override createDriver(): Driver {
-    return new ImmediateSqliteDriver(this.settings);
+    return new ImmediateSqliteDriver(this.settings, this.groupCommit);
   }
 }
 
@@ -67,9 +131,10 @@ function withStatementCache(db: BetterSqlite3.Database, size = 1000): BetterSqli
   });
 }
 
-export async function openStore(location: string): Promise<Store> {
+export async function openStore(location: string, options: StoreOptions = {}): Promise<Store> {
   let db: Kysely<Database>;
   let dialect: Dialect;
+  let groupCommit: GroupCommit | undefined;
   if (isPostgresUrl(location)) {
     dialect = 'postgres';
     const pool = new pg.Pool({ connectionString: location, max: 10 });
@@ -82,11 +147,18 @@ export async function openStore(location: string): Promise<Store> {
     if (location !== ':memory:') mkdirSync(dirname(location), { recursive: true });
     const sqlite = new BetterSqlite3(location);
     sqlite.pragma('journal_mode = WAL');
-    // FULL: a write is on disk before the request that made it is answered ("acknowledged" = durable).
-    sqlite.pragma('synchronous = FULL');
+    if (options.groupCommit && location !== ':memory:') {
+      // A write is on disk before the request that made it is answered: the answer waits for the
+      // shared sync of the WAL (groupCommit.ts); checkpoints sync as before.
+      groupCommit = new GroupCommit(`${location}-wal`);
+      sqlite.pragma('synchronous = NORMAL');
+    } else {
+      // FULL: a write is on disk before the request that made it is answered ("acknowledged" = durable).
+      sqlite.pragma('synchronous = FULL');
+    }
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
-    db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
+    db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }, groupCommit) });
   }
   const migrator = new Migrator({ db, provider: new ScrumdMigrations(dialect) });
   const { error } = await migrator.migrateToLatest();
@@ -94,5 +166,16 @@ export async function openStore(location: string): Promise<Store> {
     await db.destroy();
     throw error instanceof Error ? error : new Error(String(error));
   }
-  return { db, dialect, close: () => db.destroy() };
+  return {
+    db,
+    dialect,
+    durable: groupCommit ? () => groupCommit.durable() : () => undefined,
+    close: async () => {
+      try {
+        await groupCommit?.close();
+      } finally {
+        await db.destroy();
+      }
+    },
+  };
 }

@@ -60,6 +60,15 @@ export function buildServer(app: App, registry: MethodRegistry, fastify: Fastify
   fastify.addHook('onRequest', async (req) => {
     req.scrumdStart = preciseNow();
   });
+  // No answer leaves before the writes it follows are on disk (group commit: src/store/groupCommit.ts).
+  fastify.addHook('onSend', (_req, _reply, payload, done) => {
+    const synced = app.store.durable();
+    if (!synced) return done(null, payload);
+    synced.then(
+      () => done(null, payload),
+      (err: Error) => done(err),
+    );
+  });
 
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
     if (req.method === 'OPTIONS') return reply.code(200).headers(REST_HEADERS).send();

@@ -4,6 +4,7 @@
  * the three output shapes (§5.2.2, §6.1.2, §6.2.2).
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { limitLiteral } from '../store/prepared.js';
 import type { PortalTime } from '../portalTime.js';
 import { isPhpArray, toInt, toStr } from '../protocol/php.js';
 import type { Caller } from '../protocol/registry.js';
@@ -236,7 +237,7 @@ export async function selectGroups(db: Kysely<Database>, q: GroupListQuery): Pro
     query = query.orderBy(sql`${e} ${sql.raw(o.dir === 'asc' ? 'asc nulls first' : 'desc nulls last')}`);
   }
   if (!hasId) query = query.orderBy(sql`${sql.ref('sonet_groups.id')} asc`);
-  return query.limit(q.limit).offset(q.offset).execute();
+  return query.limit(limitLiteral(q.limit)).offset(q.offset).execute();
 }
 
 export async function countGroups(db: Kysely<Database>, where: Cond): Promise<number> {

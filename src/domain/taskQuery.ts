@@ -4,6 +4,7 @@
  * restriction of §4.1, and the paging of §2.4.
  */
 import { sql, type Expression, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
+import { limitLiteral } from '../store/prepared.js';
 import type { PortalTime } from '../portalTime.js';
 import { methodError } from '../protocol/errors.js';
 import { isPhpArray, own, phpValues, toInt, toStr } from '../protocol/php.js';
@@ -321,7 +322,7 @@ export async function listTaskIds(db: Kysely<Database>, fc: FilterContext, req: 
   const noCount = req.start === -1;
   const plusOne = own(req.params, 'GET_PLUS_ONE') === 'Y';
   const offset = noCount ? 0 : Math.max(0, Math.floor(req.start / PAGE_SIZE) * PAGE_SIZE);
-  const rows = await q.limit(PAGE_SIZE + 1).offset(offset).execute();
+  const rows = await q.limit(limitLiteral(PAGE_SIZE + 1)).offset(offset).execute();
   const ids = rows.slice(0, PAGE_SIZE).map((r) => r.id);
   if (noCount) return { ids };
   const more = rows.length > PAGE_SIZE;

@@ -11,6 +11,7 @@ import { RestError, methodError } from '../protocol/errors.js';
 import { hasKey, isPhpArray, own, phpValues, toInt, toStr } from '../protocol/php.js';
 import type { Caller } from '../protocol/registry.js';
 import type { Database, TaskTable } from '../store/schema.js';
+import { preparedQuery } from '../store/prepared.js';
 import { getGroup } from './groups.js';
 import { onTaskAdded, onTaskDeleted, onTaskGroupChanged, onTaskStatusChanged, scrumPlacement, type CouplingContext } from './scrum/taskCoupling.js';
 import { TaskAccess, actionAllowed, actionMap, canInGroup, type StatusAction } from './taskAccess.js';
@@ -217,9 +218,21 @@ export async function loadTasks(db: Kysely<Database>, ids: readonly number[]): P
   return out;
 }
 
+const taskById = preparedQuery((db, id: number) => db.selectFrom('tasks').selectAll().where('id', '=', id));
+const membersOfTask = preparedQuery((db, id: number) =>
+  db.selectFrom('task_members').selectAll().where('task_id', '=', id).orderBy('task_id').orderBy('user_id'),
+);
+const tagsOfTask = preparedQuery((db, id: number) => db.selectFrom('task_tags').selectAll().where('task_id', '=', id).orderBy('task_id').orderBy('name'));
+
+/** One task as loadTasks loads it (the lookups every single-task call makes, prepared). */
 export async function loadTask(db: Kysely<Database>, id: number): Promise<LoadedTask | undefined> {
   if (!Number.isSafeInteger(id) || id <= 0) return undefined;
-  return (await loadTasks(db, [id])).get(id);
+  const row = await taskById.first(db, id);
+  if (!row) return undefined;
+  const task: LoadedTask = { ...row, accomplices: [], auditors: [], tags: [] };
+  for (const m of await membersOfTask.all(db, id)) (m.type === 'A' ? task.accomplices : task.auditors).push(m.user_id);
+  for (const g of await tagsOfTask.all(db, id)) task.tags.push(g.name);
+  return task;
 }
 
 export async function accessOf(ctx: TaskContext, task: LoadedTask): Promise<TaskAccess> {

@@ -4,6 +4,7 @@
  * (§7.3, §2.4).
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { limitLiteral } from '../store/prepared.js';
 import { DateTime } from 'luxon';
 import type { PortalTime } from '../portalTime.js';
 import { isPhpArray, toInt, toStr, truthy, type PhpMap } from '../protocol/php.js';
@@ -467,7 +468,7 @@ export async function listUsers(db: Kysely<Database>, q: UserListQuery, time: Po
   query = query.orderBy(sql`${ref('id')} asc`);
   const counting = q.start >= 0;
   const offset = counting ? q.start : 0;
-  const rows = await query.limit(USER_PAGE_SIZE).offset(offset).execute();
+  const rows = await query.limit(limitLiteral(USER_PAGE_SIZE)).offset(offset).execute();
   if (!counting || rows.length === 0) return { rows };
   const r = await db.selectFrom('users').select(sql<number>`count(*)`.as('n')).where(where).executeTakeFirst();
   const total = Number(r?.n ?? 0);

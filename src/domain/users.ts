@@ -2,6 +2,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, UserTable, UserTextField } from '../store/schema.js';
 import { userColumn } from '../store/schema.js';
+import { preparedQuery } from '../store/prepared.js';
 
 export type UserRow = Selectable<UserTable>;
 
@@ -63,10 +64,11 @@ export async function getUser(db: Kysely<Database>, id: number): Promise<UserRow
 }
 
 /** Any user record, active or not (scrum-api.md A5 `existsUser`). */
+const userById = preparedQuery((db, id: number) => db.selectFrom('users').select('id').where('id', '=', id));
+
 export async function userExists(db: Kysely<Database>, id: number): Promise<boolean> {
   if (!Number.isSafeInteger(id) || id <= 0) return false;
-  const r = await db.selectFrom('users').select('id').where('id', '=', id).executeTakeFirst();
-  return r !== undefined;
+  return (await userById.first(db, id)) !== undefined;
 }
 
 /** "First Last", trimmed, falling back to the e-mail when both are empty. */

@@ -4,6 +4,7 @@
  */
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, KanbanStageTable } from '../../store/schema.js';
+import { preparedQuery } from '../../store/prepared.js';
 
 /** Sprint-board stages live in the stage table with this entity type. */
 export const SPRINT_BOARD = 'A';
@@ -34,21 +35,26 @@ export const STAGE_SORT_STEP = 100;
 export type StageRow = Selectable<KanbanStageTable>;
 
 /** A stage by id, whatever board it belongs to (the reference's lookups do not check the board). */
+const stageById = preparedQuery((db, id: number) => db.selectFrom('kanban_stages').selectAll().where('id', '=', id));
+
 export async function getStage(db: Kysely<Database>, id: number): Promise<StageRow | undefined> {
   if (!Number.isSafeInteger(id) || id <= 0) return undefined;
-  return db.selectFrom('kanban_stages').selectAll().where('id', '=', id).executeTakeFirst();
+  return stageById.first(db, id);
 }
 
-/** The stages of a sprint's board in column order: sort ascending, then storage (id) order. */
-export async function boardStages(db: Kysely<Database>, sprintId: number): Promise<StageRow[]> {
-  return db
+const stagesOfBoard = preparedQuery((db, sprintId: number) =>
+  db
     .selectFrom('kanban_stages')
     .selectAll()
     .where('entity_type', '=', SPRINT_BOARD)
     .where('entity_id', '=', sprintId)
     .orderBy('sort', 'asc')
-    .orderBy('id', 'asc')
-    .execute();
+    .orderBy('id', 'asc'),
+);
+
+/** The stages of a sprint's board in column order: sort ascending, then storage (id) order. */
+export async function boardStages(db: Kysely<Database>, sprintId: number): Promise<StageRow[]> {
+  return stagesOfBoard.all(db, sprintId);
 }
 
 export async function insertStage(

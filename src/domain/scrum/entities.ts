@@ -5,7 +5,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { PortalTime } from '../../portalTime.js';
 import type { Database, ScrumEntityTable } from '../../store/schema.js';
-import { preparedQuery } from '../../store/prepared.js';
+import { limitLiteral, preparedQuery } from '../../store/prepared.js';
 
 export type EntityRow = Selectable<ScrumEntityTable>;
 export type SprintStatus = 'planned' | 'active' | 'completed';
@@ -42,7 +42,7 @@ export async function getActiveSprintOfGroup(db: Kysely<Database>, groupId: numb
 
 /** Whether the entity holds any item, active or in the recycle bin. */
 export async function entityHasItems(db: Kysely<Database>, entityId: number): Promise<boolean> {
-  const r = await db.selectFrom('scrum_items').select('id').where('entity_id', '=', entityId).limit(1).executeTakeFirst();
+  const r = await db.selectFrom('scrum_items').select('id').where('entity_id', '=', entityId).limit(limitLiteral(1)).executeTakeFirst();
   return r !== undefined;
 }
 

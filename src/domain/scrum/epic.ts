@@ -13,6 +13,7 @@ import { RestError, methodError } from '../../protocol/errors.js';
 import { isPhpArray, isPhpEmptyArray, phpValues } from '../../protocol/php.js';
 import type { Caller } from '../../protocol/registry.js';
 import type { Database, ScrumEpicTable } from '../../store/schema.js';
+import { preparedQuery } from '../../store/prepared.js';
 import { canReadGroup, groupsWithAnyRelation } from '../groups.js';
 import { userExists } from '../users.js';
 import { processDescription } from './epicDescription.js';
@@ -30,9 +31,11 @@ function length(s: string): number {
   return [...s].length;
 }
 
+const epicById = preparedQuery((db, id: number) => db.selectFrom('scrum_epics').selectAll().where('id', '=', id));
+
 export async function getEpic(db: Kysely<Database>, id: number): Promise<EpicRow | undefined> {
   if (!Number.isSafeInteger(id) || id <= 0) return undefined;
-  return db.selectFrom('scrum_epics').selectAll().where('id', '=', id).executeTakeFirst();
+  return epicById.first(db, id);
 }
 
 /** The epic object (C4), keys in order; empty storage values read as their defaults. */

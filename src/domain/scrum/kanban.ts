@@ -10,6 +10,7 @@ import { methodError } from '../../protocol/errors.js';
 import { hasKey, isNumeric, own, toInt, toStr } from '../../protocol/php.js';
 import type { Caller } from '../../protocol/registry.js';
 import type { Database, KanbanStageTable } from '../../store/schema.js';
+import { limitLiteral, preparedQuery } from '../../store/prepared.js';
 import { canReadGroup } from '../groups.js';
 import {
   DEFAULT_STAGE_TITLES,
@@ -56,10 +57,13 @@ async function readableEntity(db: Kysely<Database>, caller: Caller, id: number):
 }
 
 /** A task of the entity's group, checked without task permissions (C3.5 step 8, C3.6 step 6). */
+const taskInGroup = preparedQuery((db, taskId: number, groupId: number) =>
+  db.selectFrom('tasks').select('id').where('id', '=', taskId).where('group_id', '=', groupId),
+);
+
 async function taskOfGroup(db: Kysely<Database>, taskId: number, groupId: number): Promise<boolean> {
   if (!Number.isSafeInteger(taskId) || taskId <= 0) return false;
-  const r = await db.selectFrom('tasks').select('id').where('id', '=', taskId).where('group_id', '=', groupId).executeTakeFirst();
-  return r !== undefined;
+  return (await taskInGroup.first(db, taskId, groupId)) !== undefined;
 }
 
 /** The stage and the entity its sprint id points at (update/delete, steps 2–4). */
@@ -143,7 +147,7 @@ export async function getStages(db: Kysely<Database>, caller: Caller, sprintId: 
 export async function deleteStage(db: Kysely<Database>, caller: Caller, stageId: number): Promise<true> {
   const stage = await loadStage(db, caller, stageId);
   // Any link counts, tasks in the recycle bin included.
-  const link = await db.selectFrom('kanban_task_stages').select('id').where('stage_id', '=', stageId).limit(1).executeTakeFirst();
+  const link = await db.selectFrom('kanban_task_stages').select('id').where('stage_id', '=', stageId).limit(limitLiteral(1)).executeTakeFirst();
   if (link) throw methodError('Stage has tasks');
   try {
     // The reference clears the entry column's type before deleting it.

@@ -12,6 +12,7 @@
  * column is NULL are part of the complement (the reference's negated conditions include NULLs).
  */
 import { sql, type Expression, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
+import { limitLiteral } from '../../store/prepared.js';
 import type { PortalTime } from '../../portalTime.js';
 import { isIntegerKey, isPhpArray, toInt, toStr } from '../../protocol/php.js';
 
@@ -368,5 +369,5 @@ export function applyList<DB, TB extends keyof DB, O>(
     q = q.orderBy(key, term.dir);
   }
   q = q.orderBy(sql.ref(idColumn), 'asc');
-  return q.limit(LIST_PAGE_SIZE).offset(parsed.offset);
+  return q.limit(limitLiteral(LIST_PAGE_SIZE)).offset(parsed.offset);
 }

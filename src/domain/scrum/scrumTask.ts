@@ -7,6 +7,7 @@ import type { Kysely, Selectable, Updateable } from 'kysely';
 import { methodError } from '../../protocol/errors.js';
 import type { Caller } from '../../protocol/registry.js';
 import type { Database, ScrumItemTable } from '../../store/schema.js';
+import { limitLiteral, preparedQuery } from '../../store/prepared.js';
 import { canReadGroup } from '../groups.js';
 import { TaskAccess } from '../taskAccess.js';
 import { loadTask } from '../tasks.js';
@@ -23,16 +24,13 @@ const LEGACY_SORT_MAX = 255;
  * The task's item, active or in the recycle bin. Should several exist, the one with the lowest
  * SORT_FLOAT (ties: highest id) is used (A2.3); the store keeps at most one per task.
  */
+const itemBySource = preparedQuery((db, taskId: number) =>
+  db.selectFrom('scrum_items').selectAll().where('source_id', '=', taskId).orderBy('sort_float', 'asc').orderBy('id', 'desc').limit(limitLiteral(1)),
+);
+
 export async function itemOfTask(db: Kysely<Database>, taskId: number): Promise<ItemRow | undefined> {
   if (!Number.isSafeInteger(taskId) || taskId <= 0) return undefined;
-  return db
-    .selectFrom('scrum_items')
-    .selectAll()
-    .where('source_id', '=', taskId)
-    .orderBy('sort_float', 'asc')
-    .orderBy('id', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+  return itemBySource.first(db, taskId);
 }
 
 /** May the caller read this task (creator, responsible person, participant, observer, task rights)? */

@@ -257,9 +257,17 @@ const ORDER_FIELDS: Readonly<Record<string, ((now: number) => Expr) | null>> = {
   IS_PINNED_IN_GROUP: null,
 };
 
+/** Order keys whose value is never NULL (NOT NULL columns, CASE expressions): no NULL ordering term needed. */
+const NEVER_NULL: ReadonlySet<string> = new Set([
+  'ID', 'TITLE', 'CREATED_DATE', 'CHANGED_DATE', 'ACTIVITY_DATE', 'REAL_STATUS', 'STATUS_COMPLETE', 'PRIORITY', 'GROUP_ID',
+  'TIME_ESTIMATE', 'ALLOW_CHANGE_DEADLINE', 'ALLOW_TIME_TRACKING', 'MATCH_WORK_TIME',
+]);
+
 export interface OrderTerm {
   expr: Expr;
   dir: 'asc' | 'desc';
+  /** the value is never NULL, so it orders alone (and an index can give the order) */
+  notNull?: boolean;
 }
 
 /**
@@ -280,9 +288,9 @@ export function orderTerms(order: unknown, now: number): OrderTerm[] {
     if (!f) continue;
     const dir = toStr(dirValue).toLowerCase() === 'asc' ? 'asc' : 'desc';
     if (name === 'ID') hasId = true;
-    terms.push({ expr: f(now), dir });
+    terms.push({ expr: f(now), dir, notNull: NEVER_NULL.has(name) });
   }
-  if (!hasId) terms.push({ expr: col('id'), dir: entries.length === 0 ? 'desc' : 'asc' });
+  if (!hasId) terms.push({ expr: col('id'), dir: entries.length === 0 ? 'desc' : 'asc', notNull: true });
   return terms;
 }
 
@@ -311,12 +319,14 @@ export async function listTaskIds(db: Kysely<Database>, fc: FilterContext, req: 
   const terms = orderTerms(req.order, fc.now);
   const conds = filterConditions(req.filter, fc);
   if (!fc.caller.isAdmin) conds.push(readableBy(fc.caller.userId) as Cond);
-  const where: Expression<SqlBool> = and(conds);
+  // No condition, no WHERE: SQLite counts a whole table from its smallest index only without one.
+  const where: Expression<SqlBool> | undefined = conds.length > 0 ? and(conds) : undefined;
 
-  let q = db.selectFrom('tasks').select('tasks.id').where(where);
+  let q = db.selectFrom('tasks').select('tasks.id').$if(where !== undefined, (qb) => qb.where(where!));
   for (const t of terms) {
     // NULLs sort first ascending and last descending on every dialect (the MySQL order the product has).
-    q = q.orderBy(sql`(case when ${t.expr} is null then 0 else 1 end)`, t.dir).orderBy(t.expr, t.dir);
+    if (!t.notNull) q = q.orderBy(sql`(case when ${t.expr} is null then 0 else 1 end)`, t.dir);
+    q = q.orderBy(t.expr, t.dir);
   }
 
   const noCount = req.start === -1;
@@ -331,7 +341,7 @@ export async function listTaskIds(db: Kysely<Database>, fc: FilterContext, req: 
   const c = await db
     .selectFrom('tasks')
     .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where(where)
+    .$if(where !== undefined, (qb) => qb.where(where!))
     .executeTakeFirst();
   return { ids, next, total: Number(c?.n ?? 0) };
 }

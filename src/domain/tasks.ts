@@ -201,7 +201,14 @@ export async function loadTasks(db: Kysely<Database>, ids: readonly number[]): P
   if (ids.length === 0) return out;
   const list = [...ids];
   const rows = await db.selectFrom('tasks').selectAll().where('id', 'in', list).execute();
-  for (const r of rows) out.set(r.id, { ...r, accomplices: [], auditors: [], tags: [] });
+  for (const r of rows) {
+    // The row becomes the loaded task (no copy of its ~40 columns for every task of a page).
+    const t = r as LoadedTask;
+    t.accomplices = [];
+    t.auditors = [];
+    t.tags = [];
+    out.set(r.id, t);
+  }
   const members = await db
     .selectFrom('task_members')
     .selectAll()
@@ -229,7 +236,10 @@ export async function loadTask(db: Kysely<Database>, id: number): Promise<Loaded
   if (!Number.isSafeInteger(id) || id <= 0) return undefined;
   const row = await taskById.first(db, id);
   if (!row) return undefined;
-  const task: LoadedTask = { ...row, accomplices: [], auditors: [], tags: [] };
+  const task = row as LoadedTask;
+  task.accomplices = [];
+  task.auditors = [];
+  task.tags = [];
   for (const m of await membersOfTask.all(db, id)) (m.type === 'A' ? task.accomplices : task.auditors).push(m.user_id);
   for (const g of await tagsOfTask.all(db, id)) task.tags.push(g.name);
   return task;

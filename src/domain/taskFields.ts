@@ -156,10 +156,21 @@ export function parseSelect(values: readonly unknown[]): Selection {
 }
 
 /** UPPER_SNAKE → lowerCamel (platform.md §8.1 rule 6); keys with dots stay as they are. */
+/** Converted names: a list page converts every selected field name of every task. */
+const camelCache = new Map<string, string>();
+
 export function lowerCamel(key: string): string {
-  if (key.includes('.')) return key;
-  const parts = key.toLowerCase().split('_');
-  return parts.map((p, i) => (i === 0 ? p : p.charAt(0).toUpperCase() + p.slice(1))).join('');
+  let out = camelCache.get(key);
+  if (out === undefined) {
+    if (key.includes('.')) out = key;
+    else {
+      const parts = key.toLowerCase().split('_');
+      out = parts.map((p, i) => (i === 0 ? p : p.charAt(0).toUpperCase() + p.slice(1))).join('');
+    }
+    if (camelCache.size >= 1000) camelCache.clear();
+    camelCache.set(key, out);
+  }
+  return out;
 }
 
 /** htmlspecialchars_decode with ENT_QUOTES: one pass, so `&amp;lt;` becomes `&lt;`. */

@@ -20,9 +20,16 @@ function clampSeconds(s: number): number {
   return Math.max(-MAX_SECONDS, Math.min(MAX_SECONDS, s));
 }
 
+/** 10000-01-01T00:00:00Z in seconds. */
+const MAX_FOUR_DIGIT_YEAR = 253402300800;
+
 export class PortalTime {
+  /** the zone is UTC itself (the default): dates are rendered without Luxon */
+  private readonly utc: boolean;
+
   constructor(readonly zone: string) {
     if (!isValidTimeZone(zone)) throw new Error(`Unknown time zone: ${zone}`);
+    this.utc = zone === 'UTC' || zone === 'Etc/UTC';
   }
 
   private at(seconds: number): DateTime {
@@ -38,7 +45,11 @@ export class PortalTime {
     let text = this.isoCache.get(s);
     if (text === undefined) {
       if (this.isoCache.size >= 4096) this.isoCache.clear();
-      text = this.at(s).toFormat("yyyy-MM-dd'T'HH:mm:ssZZ");
+      text =
+        this.utc && s >= 0 && s < MAX_FOUR_DIGIT_YEAR
+          ? // UTC between 1970 and 9999: the same text as Luxon's, from the ISO string of a Date
+            `${new Date(s * 1000).toISOString().slice(0, 19)}+00:00`
+          : this.at(s).toFormat("yyyy-MM-dd'T'HH:mm:ssZZ");
       this.isoCache.set(s, text);
     }
     return text;

@@ -134,7 +134,8 @@ interface Measured {
   requests: number;
   failures: number;
   target?: Scenario['target'];
-  note?: string;
+  /** the server's peak RSS (VmHWM) after this scenario, MiB */
+  peakMb?: number;
 }
 
 /** A new object every time: autocannon adds its own headers (content-length) to the one it is given. */
@@ -188,7 +189,7 @@ function quantile(values: Float64Array, count: number, q: number): number {
   return sorted[Math.min(count - 1, Math.max(0, Math.ceil(q * count) - 1))]!;
 }
 
-async function measure(origin: string, scenario: Scenario): Promise<Measured> {
+async function measure(origin: string, scenario: Scenario, pid?: number): Promise<Measured> {
   const sample = scenario.shot();
   const res = await fetch(origin + sample.path, { method: sample.method, body: sample.body, headers: sample.body ? jsonHeaders() : {} });
   const text = await res.text();
@@ -210,8 +211,9 @@ async function measure(origin: string, scenario: Scenario): Promise<Measured> {
     requests: r.requests.total,
     failures: r.non2xx + r.errors + r.timeouts,
     target: scenario.target,
+    peakMb: pid === undefined ? undefined : memoryOf(pid).peakMb,
   };
-  console.error(`  ${m.name.padEnd(36)} ${m.rps.toFixed(0).padStart(7)} req/s  p50 ${m.p50.toFixed(2)} ms  p99 ${m.p99.toFixed(2)} ms${m.failures ? `  failures ${m.failures}` : ''}`);
+  console.error(`  ${m.name.padEnd(36)} ${m.rps.toFixed(0).padStart(7)} req/s  p50 ${m.p50.toFixed(2)} ms  p99 ${m.p99.toFixed(2)} ms${m.failures ? `  failures ${m.failures}` : ''}${m.peakMb ? `  peak RSS ${m.peakMb.toFixed(0)} MiB` : ''}`);
   return m;
 }
 
@@ -396,7 +398,7 @@ async function scrumdPhase(dir: string, title: string, set: { groups: number; ta
     const startupMs = await firstAnswer(`${origin}${rest('server.time')}`, t0, child);
     console.error(`scrumd (${title}) answered ${startupMs.toFixed(0)} ms after start`);
     const rows: Measured[] = [];
-    for (const s of scenarios(ids)) rows.push(await measure(origin, s));
+    for (const s of scenarios(ids)) rows.push(await measure(origin, s, child.pid));
     const { peakMb } = memoryOf(child.pid!);
     return { title, set: seeded, startupMs, peakMb, rows };
   } finally {
@@ -425,15 +427,15 @@ const mark = (met: boolean | undefined) => (met === undefined ? '' : met ? '✅'
 
 function table(phase: Phase, base: Measured): string {
   const lines = [
-    `| scenario | conns | req/s | vs baseline | p50 ms | vs baseline | p99 ms | vs baseline | failures | target | met |`,
-    `|---|---:|---:|---:|---:|---:|---:|---:|---:|---|:-:|`,
-    `| baseline (bare node:http, fixed JSON) | ${base.connections} | ${fmt(base.rps)} | 100 % | ${fmt(base.p50, 2)} | 1.0× | ${fmt(base.p99, 2)} | 1.0× | ${base.failures} | | |`,
+    `| scenario | conns | req/s | vs baseline | p50 ms | vs baseline | p99 ms | vs baseline | failures | peak RSS MiB | target | met |`,
+    `|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|:-:|`,
+    `| baseline (bare node:http, fixed JSON) | ${base.connections} | ${fmt(base.rps)} | 100 % | ${fmt(base.p50, 2)} | 1.0× | ${fmt(base.p99, 2)} | 1.0× | ${base.failures} | | | |`,
   ];
   for (const m of phase.rows) {
     const t = m.target?.kind === 'rpsRatio' ? targetOf(m, m.target, base.rps) : targetText(m);
     const x = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(1)}×` : '–');
     lines.push(
-      `| ${m.name} | ${m.connections} | ${fmt(m.rps)} | ${ratio(m.rps, base.rps)} | ${fmt(m.p50, 2)} | ${x(m.p50, base.p50)} | ${fmt(m.p99, 2)} | ${x(m.p99, base.p99)} | ${m.failures} | ${t.text} | ${mark(t.met)} |`,
+      `| ${m.name} | ${m.connections} | ${fmt(m.rps)} | ${ratio(m.rps, base.rps)} | ${fmt(m.p50, 2)} | ${x(m.p50, base.p50)} | ${fmt(m.p99, 2)} | ${x(m.p99, base.p99)} | ${m.failures} | ${m.peakMb === undefined ? '' : fmt(m.peakMb)} | ${t.text} | ${mark(t.met)} |`,
     );
   }
   const rssMet = phase.peakMb <= TARGETS.rssMb;

@@ -21,6 +21,7 @@ import pg from 'pg';
 import type { Database } from './schema.js';
 import { ScrumdMigrations, type Dialect } from './migrations/index.js';
 import { GroupCommit } from './groupCommit.js';
+import { registerDirectReader } from './prepared.js';
 
 export interface Store {
   db: Kysely<Database>;
@@ -166,7 +167,7 @@ class RowObjects implements StatementLike {
 }
 
 /** Reuses prepared statements: Kysely prepares every query anew, and most queries repeat. */
-function withStatementCache(db: BetterSqlite3.Database, size = 1000): BetterSqlite3.Database {
+function statementCache(db: BetterSqlite3.Database, size = 1000): (source: string) => StatementLike {
   const cache = new Map<string, StatementLike>();
   const prepare = (source: string): StatementLike => {
     let stmt = cache.get(source);
@@ -180,6 +181,11 @@ function withStatementCache(db: BetterSqlite3.Database, size = 1000): BetterSqli
     cache.set(source, stmt);
     return stmt;
   };
+  return prepare;
+}
+
+/** The connection Kysely gets: better-sqlite3 with the statement cache. */
+function withStatementCache(db: BetterSqlite3.Database, prepare: (source: string) => StatementLike): BetterSqlite3.Database {
   return new Proxy(db, {
     get(target, prop) {
       if (prop === 'prepare') return prepare;
@@ -216,7 +222,10 @@ export async function openStore(location: string, options: StoreOptions = {}): P
     }
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
-    db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }, groupCommit) });
+    const prepare = statementCache(sqlite);
+    db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite, prepare) }, groupCommit) });
+    // Outside a transaction a read runs at once: better-sqlite3 is synchronous, nothing can interleave.
+    registerDirectReader(db, (source, parameters) => (sqlite.inTransaction ? undefined : prepare(source).all(parameters)));
   }
   const migrator = new Migrator({ db, provider: new ScrumdMigrations(dialect) });
   const { error } = await migrator.migrateToLatest();

@@ -29,6 +29,20 @@ export interface PreparedQuery<A extends unknown[], R> {
   run(db: Kysely<Database>, ...args: A): Promise<number>;
 }
 
+/**
+ * Runs a reading statement at once, without Kysely's executor and connection lock, when that is the
+ * same as running it through Kysely: undefined when it is not (SQLite with a transaction open on the
+ * connection, whose statements must not be mixed into it). Registered by the store per database.
+ */
+export type DirectReader = (sql: string, parameters: readonly unknown[]) => unknown[] | undefined;
+
+const directReaders = new WeakMap<Kysely<Database>, DirectReader>();
+
+/** The store registers the direct reader of its database (SQLite: one synchronous connection). */
+export function registerDirectReader(db: Kysely<Database>, reader: DirectReader): void {
+  directReaders.set(db, reader);
+}
+
 export function preparedQuery<A extends unknown[], R>(build: (db: Kysely<Database>, ...args: A) => Compilable<R>): PreparedQuery<A, R> {
   // One compiled form per adapter: a transaction shares its database's adapter, so it shares the entry.
   const compiled = new WeakMap<object, { sql: string; parameters: readonly unknown[] }>();
@@ -43,14 +57,24 @@ export function preparedQuery<A extends unknown[], R>(build: (db: Kysely<Databas
     }
     return c;
   };
+  const parametersOf = (c: { parameters: readonly unknown[] }, args: A) => c.parameters.map((p) => (p instanceof Slot ? args[p.index] : p));
   const execute = (db: Kysely<Database>, args: A) => {
     const c = compiledFor(db);
-    const parameters = c.parameters.map((p) => (p instanceof Slot ? args[p.index] : p));
-    return db.executeQuery<R>(CompiledQuery.raw(c.sql, parameters));
+    return db.executeQuery<R>(CompiledQuery.raw(c.sql, parametersOf(c, args)));
+  };
+  /** Rows of a reading query: directly where the store allows it (not inside a transaction), else through Kysely. */
+  const rows = async (db: Kysely<Database>, args: A): Promise<R[]> => {
+    const direct = directReaders.get(db);
+    if (direct) {
+      const c = compiledFor(db);
+      const found = direct(c.sql, parametersOf(c, args));
+      if (found) return found as R[];
+    }
+    return (await execute(db, args)).rows;
   };
   return {
-    all: async (db, ...args) => (await execute(db, args)).rows,
-    first: async (db, ...args) => (await execute(db, args)).rows[0],
+    all: (db, ...args) => rows(db, args),
+    first: async (db, ...args) => (await rows(db, args))[0],
     run: async (db, ...args) => Number((await execute(db, args)).numAffectedRows ?? 0),
   };
 }

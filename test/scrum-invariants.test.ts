@@ -113,9 +113,14 @@ async function run(group: number, backlog: number, tasks: number[], sprints: num
       void r;
       break;
     }
-    case 'sprintUpdateStatus':
-      if (sprint) await call('tasks.api.scrum.sprint.update', { id: sprint, fields: { status: x.status } });
+    case 'sprintUpdateStatus': {
+      if (!sprint) break;
+      // A careful client does not reopen a completed sprint: its board keeps the links of the tasks that
+      // left it (C2.4), and sprint.update changes the status without any side effect (C2.2).
+      const row = await db().selectFrom('scrum_entities').select('status').where('id', '=', sprint).executeTakeFirst();
+      if (row?.status !== 'completed') await call('tasks.api.scrum.sprint.update', { id: sprint, fields: { status: x.status } });
       break;
+    }
     case 'sprintDelete':
       if (sprint) {
         const r = await call('tasks.api.scrum.sprint.delete', { id: sprint });

@@ -195,12 +195,40 @@ export async function getTaskRow(db: Kysely<Database>, id: number): Promise<Task
   return db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-/** Tasks with their accomplices, auditors and tags, keyed by id. */
-export async function loadTasks(db: Kysely<Database>, ids: readonly number[]): Promise<Map<number, LoadedTask>> {
+/** Every column of the tasks table (a test keeps this list equal to the schema). */
+export const TASK_COLUMNS = [
+  'id', 'title', 'description', 'description_in_bbcode', 'status', 'priority', 'responsible_id', 'created_by', 'changed_by',
+  'status_changed_by', 'closed_by', 'group_id', 'parent_id', 'stage_id', 'deadline', 'start_date_plan', 'end_date_plan',
+  'date_start', 'created_date', 'changed_date', 'status_changed_date', 'activity_date', 'closed_date', 'time_estimate',
+  'task_control', 'allow_change_deadline', 'allow_time_tracking', 'match_work_time', 'add_in_report', 'multitask',
+  'replicate', 'mark', 'site_id', 'guid', 'xml_id',
+] as const satisfies readonly (keyof TaskTable)[];
+
+/** Columns every rendering may use besides the selected fields' own (ids of people and group, status, deadline). */
+const CORE_COLUMNS: readonly (keyof TaskTable)[] = ['id', 'status', 'deadline', 'group_id', 'created_by', 'responsible_id'];
+
+/**
+ * The columns a list page needs for the selected fields: a field reads the column of its own name
+ * (fieldValue), computed and constant fields none. A page of a few fields does not read every task's
+ * text columns (the row reading is most of a list page's cost).
+ */
+export function columnsForList(sel: Selection): (keyof TaskTable)[] {
+  const wanted = new Set<string>(CORE_COLUMNS);
+  for (const f of sel.fields) wanted.add(f.toLowerCase());
+  return TASK_COLUMNS.filter((c) => wanted.has(c));
+}
+
+/**
+ * Tasks with their accomplices, auditors and tags, keyed by id; with `columns`, only those columns of
+ * the task rows (the others are left out of the objects).
+ */
+export async function loadTasks(db: Kysely<Database>, ids: readonly number[], columns?: readonly (keyof TaskTable)[]): Promise<Map<number, LoadedTask>> {
   const out = new Map<number, LoadedTask>();
   if (ids.length === 0) return out;
   const list = [...ids];
-  const rows = await db.selectFrom('tasks').selectAll().where('id', 'in', list).execute();
+  const rows = columns
+    ? ((await db.selectFrom('tasks').select([...columns]).where('id', 'in', list).execute()) as TaskRow[])
+    : await db.selectFrom('tasks').selectAll().where('id', 'in', list).execute();
   for (const r of rows) {
     // The row becomes the loaded task (no copy of its ~40 columns for every task of a page).
     const t = r as LoadedTask;

@@ -8,6 +8,7 @@ import { listTaskIds } from '../domain/taskQuery.js';
 import {
   addTask,
   changeStatus,
+  columnsForList,
   deleteTask,
   loadTasks,
   renderTasks,
@@ -92,9 +93,10 @@ export const taskMethods = family(['task'], {
     ]);
     const tc = taskContext(ctx);
     const page = await listTaskIds(tc.db, tc, { filter, order, params, start: ctx.start });
-    const loaded = await loadTasks(tc.db, page.ids);
+    const selection = parseSelect(phpValues(select));
+    const loaded = await loadTasks(tc.db, page.ids, columnsForList(selection));
     const tasks = page.ids.map((id) => loaded.get(id)).filter((t) => t !== undefined);
-    const rendered = await renderTasks(tc, tasks, parseSelect(phpValues(select)), 'list');
+    const rendered = await renderTasks(tc, tasks, selection, 'list');
     return new Page({ tasks: rendered }, page.next, page.total);
   },
 

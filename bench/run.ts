@@ -99,6 +99,23 @@ async function firstAnswer(url: string, t0: number, child: ChildProcess): Promis
   throw new Error(`no answer from ${url} within 30 s`);
 }
 
+/** Clock ticks per second of /proc/<pid>/stat's CPU times. */
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU seconds (user + system) a process has used so far (Linux /proc). */
+function cpuSecondsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // after "pid (comm) ": state is field 3, utime 14 and stime 15 → indexes 11 and 12 here
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
 /** Peak and current resident set size of a process, in MiB (Linux /proc). */
 function memoryOf(pid: number): { peakMb: number; rssMb: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -136,6 +153,8 @@ interface Measured {
   target?: Scenario['target'];
   /** the server's peak RSS (VmHWM) after this scenario, MiB */
   peakMb?: number;
+  /** the server's CPU time (user + system) per answered request, µs */
+  cpuUs?: number;
 }
 
 /** A new object every time: autocannon adds its own headers (content-length) to the one it is given. */
@@ -201,7 +220,9 @@ async function measure(origin: string, scenario: Scenario, pid?: number): Promis
   }
   if (!scenario.check(res.status, body)) throw new Error(`${scenario.name}: unexpected answer ${res.status} ${text.slice(0, 300)}`);
   await load(origin, scenario, WARMUP);
+  const cpuBefore = pid === undefined ? 0 : cpuSecondsOf(pid);
   const { result: r, latencies, count } = await load(origin, scenario, DURATION);
+  const cpuUs = pid === undefined || r.requests.total === 0 ? undefined : ((cpuSecondsOf(pid) - cpuBefore) * 1e6) / r.requests.total;
   const m: Measured = {
     name: scenario.name,
     rps: r.requests.total / DURATION,
@@ -212,8 +233,9 @@ async function measure(origin: string, scenario: Scenario, pid?: number): Promis
     failures: r.non2xx + r.errors + r.timeouts,
     target: scenario.target,
     peakMb: pid === undefined ? undefined : memoryOf(pid).peakMb,
+    cpuUs,
   };
-  console.error(`  ${m.name.padEnd(36)} ${m.rps.toFixed(0).padStart(7)} req/s  p50 ${m.p50.toFixed(2)} ms  p99 ${m.p99.toFixed(2)} ms${m.failures ? `  failures ${m.failures}` : ''}${m.peakMb ? `  peak RSS ${m.peakMb.toFixed(0)} MiB` : ''}`);
+  console.error(`  ${m.name.padEnd(36)} ${m.rps.toFixed(0).padStart(7)} req/s  p50 ${m.p50.toFixed(2)} ms  p99 ${m.p99.toFixed(2)} ms${m.failures ? `  failures ${m.failures}` : ''}${m.cpuUs ? `  CPU ${m.cpuUs.toFixed(0)} µs/req` : ''}${m.peakMb ? `  peak RSS ${m.peakMb.toFixed(0)} MiB` : ''}`);
   return m;
 }
 
@@ -341,6 +363,12 @@ function largeScenarios(ids: Ids): Scenario[] {
       target: p99,
     },
     {
+      name: 'tasks.task.list (a group, every field)',
+      shot: () => get('tasks.task.list', `filter[GROUP_ID]=${pick(ids.groups)}`),
+      check: (s, b) => ok(s) && b?.result?.tasks?.length === 50 && b.total > 50,
+      target: p99,
+    },
+    {
       name: 'tasks.task.list (all, page 100)',
       shot: () => get('tasks.task.list', `select[]=ID&select[]=TITLE&start=${5000 + Math.floor(Math.random() * 100) * 50}`),
       check: (s, b) => ok(s) && b?.result?.tasks?.length === 50 && b.total >= 1_000_000,
@@ -378,6 +406,8 @@ function largeScenarios(ids: Ids): Scenario[] {
 
 interface Phase {
   title: string;
+  /** the 1/5/15-minute load averages when the phase started */
+  load: number[];
   set: SeedSummary;
   startupMs: number;
   peakMb: number;
@@ -385,6 +415,7 @@ interface Phase {
 }
 
 async function scrumdPhase(dir: string, title: string, set: { groups: number; tasks: number }, scenarios: (ids: Ids) => Scenario[]): Promise<Phase> {
+  const load = os.loadavg();
   const file = join(dir, `${set.tasks}.db`);
   console.error(`seeding ${set.groups} groups, ${set.tasks} tasks …`);
   const seeded = seedDatabase(file, set);
@@ -400,7 +431,7 @@ async function scrumdPhase(dir: string, title: string, set: { groups: number; ta
     const rows: Measured[] = [];
     for (const s of scenarios(ids)) rows.push(await measure(origin, s, child.pid));
     const { peakMb } = memoryOf(child.pid!);
-    return { title, set: seeded, startupMs, peakMb, rows };
+    return { title, load, set: seeded, startupMs, peakMb, rows };
   } finally {
     await stopChild(child);
   }
@@ -427,15 +458,15 @@ const mark = (met: boolean | undefined) => (met === undefined ? '' : met ? '✅'
 
 function table(phase: Phase, base: Measured): string {
   const lines = [
-    `| scenario | conns | req/s | vs baseline | p50 ms | vs baseline | p99 ms | vs baseline | failures | peak RSS MiB | target | met |`,
-    `|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|:-:|`,
-    `| baseline (bare node:http, fixed JSON) | ${base.connections} | ${fmt(base.rps)} | 100 % | ${fmt(base.p50, 2)} | 1.0× | ${fmt(base.p99, 2)} | 1.0× | ${base.failures} | | | |`,
+    `| scenario | conns | req/s | vs baseline | p50 ms | vs baseline | p99 ms | vs baseline | failures | server CPU µs/req | peak RSS MiB | target | met |`,
+    `|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|:-:|`,
+    `| baseline (bare node:http, fixed JSON) | ${base.connections} | ${fmt(base.rps)} | 100 % | ${fmt(base.p50, 2)} | 1.0× | ${fmt(base.p99, 2)} | 1.0× | ${base.failures} | ${base.cpuUs === undefined ? '' : fmt(base.cpuUs)} | | | |`,
   ];
   for (const m of phase.rows) {
     const t = m.target?.kind === 'rpsRatio' ? targetOf(m, m.target, base.rps) : targetText(m);
     const x = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(1)}×` : '–');
     lines.push(
-      `| ${m.name} | ${m.connections} | ${fmt(m.rps)} | ${ratio(m.rps, base.rps)} | ${fmt(m.p50, 2)} | ${x(m.p50, base.p50)} | ${fmt(m.p99, 2)} | ${x(m.p99, base.p99)} | ${m.failures} | ${m.peakMb === undefined ? '' : fmt(m.peakMb)} | ${t.text} | ${mark(t.met)} |`,
+      `| ${m.name} | ${m.connections} | ${fmt(m.rps)} | ${ratio(m.rps, base.rps)} | ${fmt(m.p50, 2)} | ${x(m.p50, base.p50)} | ${fmt(m.p99, 2)} | ${x(m.p99, base.p99)} | ${m.failures} | ${m.cpuUs === undefined ? '' : fmt(m.cpuUs)} | ${m.peakMb === undefined ? '' : fmt(m.peakMb)} | ${t.text} | ${mark(t.met)} |`,
     );
   }
   const rssMet = phase.peakMb <= TARGETS.rssMb;
@@ -448,7 +479,7 @@ function table(phase: Phase, base: Measured): string {
   return lines.join('\n');
 }
 
-function machine(): string {
+function machine(phase: Phase): string {
   const cpus = os.cpus();
   let commit = 'unknown';
   try {
@@ -459,7 +490,7 @@ function machine(): string {
   return [
     `- date: ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}, commit ${commit}`,
     `- machine: ${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown CPU'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB memory, ${os.type()} ${os.release()}`,
-    `- Node ${process.version}; load average at start ${os.loadavg().map((l) => l.toFixed(2)).join(' / ')}`,
+    `- Node ${process.version}; load average when the phase started ${phase.load.map((l) => l.toFixed(2)).join(' / ')} (the machine is shared)`,
     `- autocannon in the runner process, ${DURATION} s per scenario after a ${WARMUP} s warm-up; scrumd compiled (dist/), SQLite file in a temp folder, default settings (WAL, synchronous=FULL, log level warn)`,
   ].join('\n');
 }
@@ -468,7 +499,7 @@ function section(phase: Phase, base: Measured): string {
   return [
     `### ${phase.title}`,
     '',
-    machine(),
+    machine(phase),
     `- data set: ${phase.set.groups} Scrum groups, ${phase.set.tasks.toLocaleString('en')} tasks (seeded in ${phase.set.seconds.toFixed(1)} s)`,
     '',
     table(phase, base),
@@ -490,33 +521,38 @@ function writeDoc(key: 'routine' | 'large', text: string): void {
 
 // ---------------------------------------------------------------------------------------------
 
+/** Starts the baseline server, measures it, stops it. */
+async function measureBaseline(): Promise<Measured> {
+  const basePort = await freePort();
+  const baseline = startChild([join(ROOT, 'bench', 'baseline.mjs'), String(basePort)]);
+  try {
+    await firstAnswer(`http://${HOST}:${basePort}/`, performance.now(), baseline);
+    return await measure(
+      `http://${HOST}:${basePort}`,
+      { name: 'baseline', shot: () => ({ method: 'GET', path: '/' }), check: (s, b) => ok(s) && isObject(b?.result) },
+      baseline.pid,
+    );
+  } finally {
+    await stopChild(baseline);
+  }
+}
+
 async function main(): Promise<void> {
   if (!existsSync(CLI)) throw new Error('dist/cli.js is missing: run `npm run build` first (npm run bench does)');
   const dir = mkdtempSync(join(os.tmpdir(), 'scrumd-bench-'));
   try {
     console.error(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-    const basePort = await freePort();
-    const baseline = startChild([join(ROOT, 'bench', 'baseline.mjs'), String(basePort)]);
-    let base: Measured;
-    try {
-      await firstAnswer(`http://${HOST}:${basePort}/`, performance.now(), baseline);
-      base = await measure(`http://${HOST}:${basePort}`, {
-        name: 'baseline',
-        shot: () => ({ method: 'GET', path: '/' }),
-        check: (s, b) => ok(s) && isObject(b?.result),
-      });
-    } finally {
-      await stopChild(baseline);
-    }
-
+    const base = await measureBaseline();
     const routine = await scrumdPhase(dir, `Routine data set`, ROUTINE_SET, routineScenarios);
     const routineText = section(routine, base);
     console.log(`\n${routineText}\n`);
     if (env.BENCH_WRITE !== '0') writeDoc('routine', routineText);
 
     if (LARGE) {
+      // the machine may be busier or quieter by now: this phase is compared with a baseline of its own
+      const largeBase = await measureBaseline();
       const large = await scrumdPhase(dir, `1,000,000 tasks (BENCH_LARGE=1)`, LARGE_SET, largeScenarios);
-      const largeText = section(large, base);
+      const largeText = section(large, largeBase);
       console.log(`\n${largeText}\n`);
       if (env.BENCH_WRITE !== '0') writeDoc('large', largeText);
     }

@@ -116,11 +116,11 @@ function cpuSecondsOf(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
-/** Peak and current resident set size of a process, in MiB (Linux /proc). */
+/** Peak and current resident set size of a process, in MB of 10^6 bytes (Linux /proc gives KiB). */
 function memoryOf(pid: number): { peakMb: number; rssMb: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
-  return { peakMb: kb('VmHWM') / 1024, rssMb: kb('VmRSS') / 1024 };
+  const kib = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
+  return { peakMb: (kib('VmHWM') * 1024) / 1e6, rssMb: (kib('VmRSS') * 1024) / 1e6 };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -235,7 +235,7 @@ async function measure(origin: string, scenario: Scenario, pid?: number): Promis
     peakMb: pid === undefined ? undefined : memoryOf(pid).peakMb,
     cpuUs,
   };
-  console.error(`  ${m.name.padEnd(36)} ${m.rps.toFixed(0).padStart(7)} req/s  p50 ${m.p50.toFixed(2)} ms  p99 ${m.p99.toFixed(2)} ms${m.failures ? `  failures ${m.failures}` : ''}${m.cpuUs ? `  CPU ${m.cpuUs.toFixed(0)} µs/req` : ''}${m.peakMb ? `  peak RSS ${m.peakMb.toFixed(0)} MiB` : ''}`);
+  console.error(`  ${m.name.padEnd(36)} ${m.rps.toFixed(0).padStart(7)} req/s  p50 ${m.p50.toFixed(2)} ms  p99 ${m.p99.toFixed(2)} ms${m.failures ? `  failures ${m.failures}` : ''}${m.cpuUs ? `  CPU ${m.cpuUs.toFixed(0)} µs/req` : ''}${m.peakMb ? `  peak RSS ${m.peakMb.toFixed(0)} MB` : ''}`);
   return m;
 }
 
@@ -458,7 +458,7 @@ const mark = (met: boolean | undefined) => (met === undefined ? '' : met ? '✅'
 
 function table(phase: Phase, base: Measured): string {
   const lines = [
-    `| scenario | conns | req/s | vs baseline | p50 ms | vs baseline | p99 ms | vs baseline | failures | server CPU µs/req | peak RSS MiB | target | met |`,
+    `| scenario | conns | req/s | vs baseline | p50 ms | vs baseline | p99 ms | vs baseline | failures | server CPU µs/req | peak RSS MB | target | met |`,
     `|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|:-:|`,
     `| baseline (bare node:http, fixed JSON) | ${base.connections} | ${fmt(base.rps)} | 100 % | ${fmt(base.p50, 2)} | 1.0× | ${fmt(base.p99, 2)} | 1.0× | ${base.failures} | ${base.cpuUs === undefined ? '' : fmt(base.cpuUs)} | | | |`,
   ];
@@ -474,7 +474,7 @@ function table(phase: Phase, base: Measured): string {
   lines.push('');
   lines.push(`| process | value | target | met |`);
   lines.push(`|---|---:|---|:-:|`);
-  lines.push(`| scrumd peak RSS (VmHWM) over the phase | ${fmt(phase.peakMb)} MiB | ≤ ${TARGETS.rssMb} MiB | ${mark(rssMet)} |`);
+  lines.push(`| scrumd peak RSS (VmHWM) over the phase | ${fmt(phase.peakMb)} MB | ≤ ${TARGETS.rssMb} MB | ${mark(rssMet)} |`);
   lines.push(`| process start → first successful answer | ${fmt(phase.startupMs)} ms | ≤ ${TARGETS.startupMs} ms | ${mark(startMet)} |`);
   return lines.join('\n');
 }
@@ -491,7 +491,7 @@ function machine(phase: Phase): string {
     `- date: ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}, commit ${commit}`,
     `- machine: ${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown CPU'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB memory, ${os.type()} ${os.release()}`,
     `- Node ${process.version}; load average when the phase started ${phase.load.map((l) => l.toFixed(2)).join(' / ')} (the machine is shared)`,
-    `- autocannon in the runner process, ${DURATION} s per scenario after a ${WARMUP} s warm-up; scrumd compiled (dist/), SQLite file in a temp folder, default settings (WAL, synchronous=FULL, log level warn)`,
+    `- autocannon in the runner process, ${DURATION} s per scenario after a ${WARMUP} s warm-up; scrumd compiled (dist/), SQLite file in a temp folder, default settings (one process: WAL with group commit, log level warn)`,
   ].join('\n');
 }
 

@@ -11,16 +11,16 @@ export async function up(db: Kysely<any>, ctx: MigrationContext): Promise<void> 
     .addColumn('title', 'text', (c) => c.notNull())
     .addColumn('description', 'text', (c) => c.notNull().defaultTo(''))
     .addColumn('description_in_bbcode', 'text', (c) => c.notNull().defaultTo('Y'))
-    .addColumn('status', 'integer', (c) => c.notNull().defaultTo(2))
-    .addColumn('priority', 'integer', (c) => c.notNull().defaultTo(1))
-    .addColumn('responsible_id', 'integer', (c) => c.notNull())
-    .addColumn('created_by', 'integer', (c) => c.notNull())
-    .addColumn('changed_by', 'integer')
-    .addColumn('status_changed_by', 'integer')
-    .addColumn('closed_by', 'integer')
-    .addColumn('group_id', 'integer', (c) => c.notNull().defaultTo(0))
-    .addColumn('parent_id', 'integer')
-    .addColumn('stage_id', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('status', ctx.int, (c) => c.notNull().defaultTo(2))
+    .addColumn('priority', ctx.int, (c) => c.notNull().defaultTo(1))
+    .addColumn('responsible_id', ctx.int, (c) => c.notNull())
+    .addColumn('created_by', ctx.int, (c) => c.notNull())
+    .addColumn('changed_by', ctx.int)
+    .addColumn('status_changed_by', ctx.int)
+    .addColumn('closed_by', ctx.int)
+    .addColumn('group_id', ctx.int, (c) => c.notNull().defaultTo(0))
+    .addColumn('parent_id', ctx.int)
+    .addColumn('stage_id', ctx.int, (c) => c.notNull().defaultTo(0))
     .addColumn('deadline', 'bigint')
     .addColumn('start_date_plan', 'bigint')
     .addColumn('end_date_plan', 'bigint')
@@ -30,7 +30,7 @@ export async function up(db: Kysely<any>, ctx: MigrationContext): Promise<void> 
     .addColumn('status_changed_date', 'bigint', (c) => c.notNull())
     .addColumn('activity_date', 'bigint', (c) => c.notNull())
     .addColumn('closed_date', 'bigint')
-    .addColumn('time_estimate', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('time_estimate', ctx.int, (c) => c.notNull().defaultTo(0))
     .addColumn('task_control', 'text', (c) => c.notNull().defaultTo('N'))
     .addColumn('allow_change_deadline', 'text', (c) => c.notNull().defaultTo('N'))
     .addColumn('allow_time_tracking', 'text', (c) => c.notNull().defaultTo('N'))
@@ -51,8 +51,8 @@ export async function up(db: Kysely<any>, ctx: MigrationContext): Promise<void> 
   // Accomplices ('A') and auditors ('U') of a task.
   await db.schema
     .createTable('task_members')
-    .addColumn('task_id', 'integer', (c) => c.notNull().references('tasks.id').onDelete('cascade'))
-    .addColumn('user_id', 'integer', (c) => c.notNull())
+    .addColumn('task_id', ctx.int, (c) => c.notNull().references('tasks.id').onDelete('cascade'))
+    .addColumn('user_id', ctx.int, (c) => c.notNull())
     .addColumn('type', 'text', (c) => c.notNull().check(sql`type in ('A','U')`))
     .addPrimaryKeyConstraint('task_members_pk', ['task_id', 'type', 'user_id'])
     .execute();
@@ -60,7 +60,7 @@ export async function up(db: Kysely<any>, ctx: MigrationContext): Promise<void> 
 
   await db.schema
     .createTable('task_tags')
-    .addColumn('task_id', 'integer', (c) => c.notNull().references('tasks.id').onDelete('cascade'))
+    .addColumn('task_id', ctx.int, (c) => c.notNull().references('tasks.id').onDelete('cascade'))
     .addColumn('name', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('task_tags_pk', ['task_id', 'name'])
     .execute();
@@ -68,11 +68,11 @@ export async function up(db: Kysely<any>, ctx: MigrationContext): Promise<void> 
   await db.schema
     .createTable('scrum_epics')
     .$call(id)
-    .addColumn('group_id', 'integer', (c) => c.notNull())
+    .addColumn('group_id', ctx.int, (c) => c.notNull())
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('description', 'text', (c) => c.notNull().defaultTo(''))
-    .addColumn('created_by', 'integer', (c) => c.notNull().defaultTo(0))
-    .addColumn('modified_by', 'integer')
+    .addColumn('created_by', ctx.int, (c) => c.notNull().defaultTo(0))
+    .addColumn('modified_by', ctx.int)
     .addColumn('color', 'text', (c) => c.notNull().defaultTo(''))
     .execute();
   await db.schema.createIndex('scrum_epics_group').on('scrum_epics').column('group_id').execute();
@@ -81,8 +81,8 @@ export async function up(db: Kysely<any>, ctx: MigrationContext): Promise<void> 
   await db.schema
     .createTable('scrum_epic_files')
     .$call(id)
-    .addColumn('epic_id', 'integer', (c) => c.notNull().references('scrum_epics.id').onDelete('cascade'))
-    .addColumn('file_id', 'integer', (c) => c.notNull())
+    .addColumn('epic_id', ctx.int, (c) => c.notNull().references('scrum_epics.id').onDelete('cascade'))
+    .addColumn('file_id', ctx.int, (c) => c.notNull())
     .execute();
   await db.schema.createIndex('scrum_epic_files_epic').on('scrum_epic_files').column('epic_id').execute();
 
@@ -91,10 +91,10 @@ export async function up(db: Kysely<any>, ctx: MigrationContext): Promise<void> 
     .createTable('kanban_stages')
     .$call(id)
     .addColumn('title', 'text', (c) => c.notNull().defaultTo(''))
-    .addColumn('sort', 'integer', (c) => c.notNull().defaultTo(100))
+    .addColumn('sort', ctx.int, (c) => c.notNull().defaultTo(100))
     .addColumn('color', 'text', (c) => c.notNull().defaultTo(''))
     .addColumn('system_type', 'text')
-    .addColumn('entity_id', 'integer', (c) => c.notNull())
+    .addColumn('entity_id', ctx.int, (c) => c.notNull())
     .addColumn('entity_type', 'text', (c) => c.notNull().defaultTo('A'))
     .execute();
   await db.schema.createIndex('kanban_stages_entity').on('kanban_stages').columns(['entity_type', 'entity_id', 'sort']).execute();
@@ -102,8 +102,8 @@ export async function up(db: Kysely<any>, ctx: MigrationContext): Promise<void> 
   await db.schema
     .createTable('kanban_task_stages')
     .$call(id)
-    .addColumn('task_id', 'integer', (c) => c.notNull())
-    .addColumn('stage_id', 'integer', (c) => c.notNull())
+    .addColumn('task_id', ctx.int, (c) => c.notNull())
+    .addColumn('stage_id', ctx.int, (c) => c.notNull())
     .execute();
   // A task is linked to a stage at most once.
   await db.schema.createIndex('kanban_task_stages_pair').unique().on('kanban_task_stages').columns(['task_id', 'stage_id']).execute();

@@ -16,7 +16,7 @@ export async function up(db: Kysely<any>, ctx: MigrationContext): Promise<void> 
     .addColumn('title', 'text', (c) => c.notNull().defaultTo(''))
     .addColumn('scopes', 'text', (c) => c.notNull())
     .addColumn('redirect_uri', 'text')
-    .addColumn('version', 'integer', (c) => c.notNull().defaultTo(1))
+    .addColumn('version', ctx.int, (c) => c.notNull().defaultTo(1))
     .addColumn('active', 'text', (c) => c.notNull().defaultTo('Y'))
     .addColumn('date_create', 'bigint', (c) => c.notNull())
     .execute();
@@ -24,8 +24,8 @@ export async function up(db: Kysely<any>, ctx: MigrationContext): Promise<void> 
   await db.schema
     .createTable('oauth_codes')
     .addColumn('code_hash', 'text', (c) => c.primaryKey())
-    .addColumn('app_id', 'integer', (c) => c.notNull().references('oauth_apps.id').onDelete('cascade'))
-    .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
+    .addColumn('app_id', ctx.int, (c) => c.notNull().references('oauth_apps.id').onDelete('cascade'))
+    .addColumn('user_id', ctx.int, (c) => c.notNull().references('users.id').onDelete('cascade'))
     .addColumn('scopes', 'text', (c) => c.notNull())
     .addColumn('expires_at', 'bigint', (c) => c.notNull())
     .execute();
@@ -35,8 +35,8 @@ export async function up(db: Kysely<any>, ctx: MigrationContext): Promise<void> 
     .$call(id)
     .addColumn('access_hash', 'text', (c) => c.notNull().unique())
     .addColumn('refresh_hash', 'text', (c) => c.notNull().unique())
-    .addColumn('app_id', 'integer', (c) => c.notNull().references('oauth_apps.id').onDelete('cascade'))
-    .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
+    .addColumn('app_id', ctx.int, (c) => c.notNull().references('oauth_apps.id').onDelete('cascade'))
+    .addColumn('user_id', ctx.int, (c) => c.notNull().references('users.id').onDelete('cascade'))
     .addColumn('scopes', 'text', (c) => c.notNull())
     .addColumn('expires_at', 'bigint', (c) => c.notNull())
     .addColumn('refresh_expires_at', 'bigint', (c) => c.notNull())

@@ -11,6 +11,11 @@ export type Dialect = 'sqlite' | 'postgres';
 
 export interface MigrationContext {
   dialect: Dialect;
+  /**
+   * The integer column type: 64-bit on both (SQLite's INTEGER already is; PostgreSQL's is not), so any
+   * id a client sends — PHP integers are 64-bit — compares without an out-of-range error.
+   */
+  int: 'integer' | 'bigint';
   /** Adds the table's auto-increment integer primary key `id`; ids are never reused. */
   idColumn: <T extends string>(t: CreateTableBuilder<T, never>) => CreateTableBuilder<T, 'id'>;
 }
@@ -24,10 +29,11 @@ export class ScrumdMigrations implements MigrationProvider {
   async getMigrations(): Promise<Record<string, Migration>> {
     const ctx: MigrationContext = {
       dialect: this.dialect,
+      int: this.dialect === 'sqlite' ? 'integer' : 'bigint',
       idColumn: (t) =>
         this.dialect === 'sqlite'
           ? t.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
-          : t.addColumn('id', 'serial', (c) => c.primaryKey()),
+          : t.addColumn('id', 'bigserial', (c) => c.primaryKey()),
     };
     const out: Record<string, Migration> = {};
     for (const [name, step] of Object.entries(steps)) out[name] = { up: (db) => step.up(db, ctx) };

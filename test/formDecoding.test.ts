@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import './helpers/propertySeed.js';
 import qs from 'qs';
 import { parsePhpQuery } from '../src/protocol/formDecoding.js';
 import { isNumeric, toFloat, toInt, toStr, truthy } from '../src/protocol/php.js';

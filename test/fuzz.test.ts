@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
+import './helpers/propertySeed.js';
 import { sql } from 'kysely';
 import { createRegistry } from '../src/methods/index.js';
 import { ADMIN_SECRET, createScrum, startTestServer, toReply, type Reply, type TestServer } from './helpers/harness.js';

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import './helpers/propertySeed.js';
 import { DateTime } from 'luxon';
 import { PortalTime } from '../src/portalTime.js';
 

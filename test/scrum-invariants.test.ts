@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import fc from 'fast-check';
+import './helpers/propertySeed.js';
 import { sql } from 'kysely';
 import { createScrum, startTestServer, type Client, type Reply, type TestServer } from './helpers/harness.js';
 

@@ -26,8 +26,6 @@ import {
 import { SUBJECT, type GroupRow, type Role } from './groups.js';
 import { formattedName } from './users.js';
 
-export const PAGE_SIZE = 50;
-
 type FieldType = 'int' | 'string' | 'date';
 
 interface GroupField {

@@ -8,7 +8,7 @@ import { limitLiteral } from '../store/prepared.js';
 import type { PortalTime } from '../portalTime.js';
 import { methodError } from '../protocol/errors.js';
 import { isPhpArray, own, phpValues, toInt, toStr } from '../protocol/php.js';
-import type { Caller } from '../protocol/registry.js';
+import { LIST_LIMIT, type Caller } from '../protocol/registry.js';
 import type { Database } from '../store/schema.js';
 import { readableBy } from './taskAccess.js';
 
@@ -294,8 +294,6 @@ export function orderTerms(order: unknown, now: number): OrderTerm[] {
   return terms;
 }
 
-export const PAGE_SIZE = 50;
-
 export interface ListRequest {
   filter: unknown;
   order: unknown;
@@ -331,12 +329,12 @@ export async function listTaskIds(db: Kysely<Database>, fc: FilterContext, req: 
 
   const noCount = req.start === -1;
   const plusOne = own(req.params, 'GET_PLUS_ONE') === 'Y';
-  const offset = noCount ? 0 : Math.max(0, Math.floor(req.start / PAGE_SIZE) * PAGE_SIZE);
-  const rows = await q.limit(limitLiteral(PAGE_SIZE + 1)).offset(offset).execute();
-  const ids = rows.slice(0, PAGE_SIZE).map((r) => r.id);
+  const offset = noCount ? 0 : Math.max(0, Math.floor(req.start / LIST_LIMIT) * LIST_LIMIT);
+  const rows = await q.limit(limitLiteral(LIST_LIMIT + 1)).offset(offset).execute();
+  const ids = rows.slice(0, LIST_LIMIT).map((r) => r.id);
   if (noCount) return { ids };
-  const more = rows.length > PAGE_SIZE;
-  const next = more ? offset + PAGE_SIZE : undefined;
+  const more = rows.length > LIST_LIMIT;
+  const next = more ? offset + LIST_LIMIT : undefined;
   if (plusOne) return { ids, next };
   const c = await db
     .selectFrom('tasks')

@@ -8,6 +8,7 @@ import { limitLiteral } from '../store/prepared.js';
 import { DateTime } from 'luxon';
 import type { PortalTime } from '../portalTime.js';
 import { isPhpArray, toInt, toStr, truthy, type PhpMap } from '../protocol/php.js';
+import { LIST_LIMIT } from '../protocol/registry.js';
 import type { Database } from '../store/schema.js';
 import {
   FALSE,
@@ -450,8 +451,6 @@ export interface UserListResult {
   next?: number;
 }
 
-export const USER_PAGE_SIZE = 50;
-
 /**
  * `user.get` paging (platform.md §2.4): exact offset; `total` only when the page is non-empty,
  * `next` while offset + items < total; a negative start returns the first 50 without counting.
@@ -468,7 +467,7 @@ export async function listUsers(db: Kysely<Database>, q: UserListQuery, time: Po
   query = query.orderBy(sql`${ref('id')} asc`);
   const counting = q.start >= 0;
   const offset = counting ? q.start : 0;
-  const rows = await query.limit(limitLiteral(USER_PAGE_SIZE)).offset(offset).execute();
+  const rows = await query.limit(limitLiteral(LIST_LIMIT)).offset(offset).execute();
   if (!counting || rows.length === 0) return { rows };
   const r = await db.selectFrom('users').select(sql<number>`count(*)`.as('n')).where(where).executeTakeFirst();
   const total = Number(r?.n ?? 0);

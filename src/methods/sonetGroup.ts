@@ -1,7 +1,7 @@
 /** sonet_group.* (platform.md §5): legacy-sonet family — exact UPPER_CASE parameter names, `"error": ""`. */
 import { RestError } from '../protocol/errors.js';
 import { isPhpArray, own, toInt, toStr, type PhpMap } from '../protocol/php.js';
-import { Page, family, type CallContext } from '../protocol/registry.js';
+import { LIST_LIMIT, Page, family, type CallContext } from '../protocol/registry.js';
 import {
   GroupValidationError,
   activeMemberRelations,
@@ -20,7 +20,6 @@ import {
 } from '../domain/groups.js';
 import { canPerformFeature, isFeatureOperation, isGroupFeature } from '../domain/groupFeatures.js';
 import {
-  PAGE_SIZE,
   countGroups,
   findGroupFor,
   groupFilterCondition,
@@ -166,14 +165,14 @@ export const sonetGroupMethods = family(['sonet_group'], {
     const page = (rows: Awaited<ReturnType<typeof selectGroups>>) => rows.map((g) => legacyGroupRecord(g, ctx.app.time));
     if (ctx.start < 0) {
       // "Do not count": the first page, no next, no total (§2.4).
-      return new Page(page(await selectGroups(db, { where, order, offset: 0, limit: PAGE_SIZE })));
+      return new Page(page(await selectGroups(db, { where, order, offset: 0, limit: LIST_LIMIT })));
     }
     const total = await countGroups(db, where);
-    let offset = Math.floor(ctx.start / PAGE_SIZE) * PAGE_SIZE;
+    let offset = Math.floor(ctx.start / LIST_LIMIT) * LIST_LIMIT;
     // The reference's paging helper answers a page beyond the last one with page 1.
     if (offset >= total) offset = 0;
-    const rows = await selectGroups(db, { where, order, offset, limit: PAGE_SIZE });
-    const next = offset + PAGE_SIZE < total ? offset + PAGE_SIZE : undefined;
+    const rows = await selectGroups(db, { where, order, offset, limit: LIST_LIMIT });
+    const next = offset + LIST_LIMIT < total ? offset + LIST_LIMIT : undefined;
     return new Page(page(rows), next, total);
   },
 

@@ -6,10 +6,9 @@ import { sql } from 'kysely';
 import { bindParams } from '../protocol/binding.js';
 import { RestError, methodError } from '../protocol/errors.js';
 import { isPhpArray, own, phpValues, toInt, toStr, type PhpMap } from '../protocol/php.js';
-import { Page, family } from '../protocol/registry.js';
+import { LIST_LIMIT, Page, family } from '../protocol/registry.js';
 import { TRUE, and } from '../domain/filterKeys.js';
 import {
-  PAGE_SIZE,
   WORKGROUP_SELECTABLE,
   countGroups,
   findGroupFor,
@@ -63,8 +62,8 @@ export const workgroupMethods = family(['socialnetwork'], {
       sql`${sql.ref('sonet_groups.site_id')} = ${siteId}`,
     ]);
     const counting = ctx.start !== -1;
-    const offset = counting && ctx.start > 0 ? Math.floor(ctx.start / PAGE_SIZE) * PAGE_SIZE : 0;
-    const rows = await selectGroups(db, { where, order, offset, limit: PAGE_SIZE });
+    const offset = counting && ctx.start > 0 ? Math.floor(ctx.start / LIST_LIMIT) * LIST_LIMIT : 0;
+    const rows = await selectGroups(db, { where, order, offset, limit: LIST_LIMIT });
     const mobile = own(params, 'mode') === 'mobile';
     const dialog = own(params, 'shouldSelectDialogId') === 'Y';
     const relations = mobile ? await relationsOf(db, rows.map((g) => g.id), ctx.caller.userId) : undefined;
@@ -79,7 +78,7 @@ export const workgroupMethods = family(['socialnetwork'], {
     });
     if (!counting) return new Page({ workgroups });
     const total = await countGroups(db, where);
-    return new Page({ workgroups }, offset + PAGE_SIZE < total ? offset + PAGE_SIZE : undefined, total);
+    return new Page({ workgroups }, offset + LIST_LIMIT < total ? offset + LIST_LIMIT : undefined, total);
   },
 
   'socialnetwork.api.workgroup.get': async (ctx) => {

@@ -28,6 +28,9 @@ export interface CallContext {
   registry: MethodRegistry;
 }
 
+/** The fixed page size of every list method (protocol.md §6). */
+export const LIST_LIMIT = 50;
+
 /** A list page: the envelope lifts `next` and `total` to the top level (protocol.md §4.3). */
 export class Page {
   constructor(

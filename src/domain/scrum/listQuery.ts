@@ -15,9 +15,7 @@ import { sql, type Expression, type RawBuilder, type SelectQueryBuilder, type Sq
 import { limitLiteral } from '../../store/prepared.js';
 import type { PortalTime } from '../../portalTime.js';
 import { isIntegerKey, isPhpArray, toInt, toStr } from '../../protocol/php.js';
-
-/** Fixed page size of the list methods (B8.1). */
-export const LIST_PAGE_SIZE = 50;
+import { LIST_LIMIT } from '../../protocol/registry.js';
 
 /**
  * How a storage field compares: `int` numbers (0 also matches NULL), `string` text (LIKE family),
@@ -88,7 +86,7 @@ function lookupField(fields: ListFieldMap, name: string): ListField {
 /** `floor(start / 50) × 50`, negative starts (including the "don't count" -1) read as 0 (B8.1). */
 export function pageOffset(start: number): number {
   if (!Number.isFinite(start) || start <= 0) return 0;
-  return Math.floor(start / LIST_PAGE_SIZE) * LIST_PAGE_SIZE;
+  return Math.floor(start / LIST_LIMIT) * LIST_LIMIT;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -369,5 +367,5 @@ export function applyList<DB, TB extends keyof DB, O>(
     q = q.orderBy(key, term.dir);
   }
   q = q.orderBy(sql.ref(idColumn), 'asc');
-  return q.limit(limitLiteral(LIST_PAGE_SIZE)).offset(parsed.offset);
+  return q.limit(limitLiteral(LIST_LIMIT)).offset(parsed.offset);
 }

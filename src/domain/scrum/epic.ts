@@ -9,7 +9,7 @@
  * attached twice; anything else is skipped silently.
  */
 import { sql, type Kysely, type Selectable, type Updateable } from 'kysely';
-import { RestError, methodError } from '../../protocol/errors.js';
+import { methodError } from '../../protocol/errors.js';
 import { isPhpArray, isPhpEmptyArray, phpValues } from '../../protocol/php.js';
 import type { Caller } from '../../protocol/registry.js';
 import type { Database, ScrumEpicTable } from '../../store/schema.js';
@@ -17,7 +17,7 @@ import { preparedQuery } from '../../store/prepared.js';
 import { canReadGroup, groupsWithAnyRelation } from '../groups.js';
 import { userExists } from '../users.js';
 import { processDescription } from './epicDescription.js';
-import { applyList, parseListRequest, type ListContext, type ListFieldMap } from './listQuery.js';
+import { applyList, listFailed, parseListRequest, type ListContext, type ListFieldMap } from './listQuery.js';
 
 export type EpicRow = Selectable<ScrumEpicTable>;
 
@@ -328,10 +328,7 @@ export async function listEpics(db: Kysely<Database>, caller: Caller, ctx: ListC
     const rows = await applyList(base, parsed, 'id').execute();
     return rows.map((r) => listObject(r, parsed.selected));
   } catch (e) {
-    if (e instanceof RestError) throw e;
-    // A rejected filter/select/order or a failing query is not reported (B8.6).
-    if (ctx.strict) throw methodError('Could not load list');
-    return [];
+    return listFailed(e, ctx.strict);
   }
 }
 

@@ -14,6 +14,7 @@
 import { sql, type Expression, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import { limitLiteral } from '../../store/prepared.js';
 import type { PortalTime } from '../../portalTime.js';
+import { RestError, methodError } from '../../protocol/errors.js';
 import { isIntegerKey, isPhpArray, toInt, toStr } from '../../protocol/php.js';
 import { LIST_LIMIT } from '../../protocol/registry.js';
 
@@ -368,4 +369,15 @@ export function applyList<DB, TB extends keyof DB, O>(
   }
   q = q.orderBy(sql.ref(idColumn), 'asc');
   return q.limit(limitLiteral(LIST_LIMIT)).offset(parsed.offset);
+}
+
+/**
+ * The end of a list whose parsing or query threw: a RestError passes through; anything else — a
+ * rejected filter/select/order (ListQueryError) or a failure of the query itself — is not reported
+ * and answers an empty list (B8.6), or in strict-errors mode the error "Could not load list".
+ */
+export function listFailed(e: unknown, strict: boolean): never[] {
+  if (e instanceof RestError) throw e;
+  if (strict) throw methodError('Could not load list');
+  return [];
 }

@@ -5,7 +5,7 @@
  */
 import type { Kysely, Updateable } from 'kysely';
 import type { PortalTime } from '../../portalTime.js';
-import { RestError, methodError } from '../../protocol/errors.js';
+import { methodError } from '../../protocol/errors.js';
 import { isPhpArray, truthy, type PhpMap } from '../../protocol/php.js';
 import type { Caller } from '../../protocol/registry.js';
 import type { Database, ScrumEntityTable } from '../../store/schema.js';
@@ -22,7 +22,7 @@ import {
   sprintObject,
   type EntityRow,
 } from './entities.js';
-import { applyList, parseListRequest, type ListContext, type ListFieldMap } from './listQuery.js';
+import { applyList, listFailed, parseListRequest, type ListContext, type ListFieldMap } from './listQuery.js';
 
 /** Longest sprint name the storage accepts, in characters (A2.2). */
 export const SPRINT_NAME_MAX = 255;
@@ -298,10 +298,7 @@ export async function listSprints(
     const rows = await applyList(base, parsed, 'id').execute();
     return rows.map((r) => listObject(r, parsed.selected, ctx.time, ctx.now));
   } catch (e) {
-    if (e instanceof RestError) throw e;
-    // A rejected filter/select/order (ListQueryError) or a failure of the query itself: not reported (B8.6).
-    if (ctx.strict) throw methodError('Could not load list');
-    return [];
+    return listFailed(e, ctx.strict);
   }
 }
 

@@ -28,10 +28,12 @@ export interface Config {
   /** the request-rate and operating-time limits of protocol.md §10; off when absent */
   limits?: LimitSettings;
   /**
-   * SQLite file: answers wait for one shared sync of the WAL instead of every COMMIT syncing on its own
-   * (src/store/groupCommit.ts). Only for a file that this one process serves.
+   * This one process serves the database (false with `--workers`): for a SQLite file, answers wait for
+   * one shared sync of the WAL instead of every COMMIT syncing on its own (src/store/groupCommit.ts);
+   * on SQLite, the lookups nearly every call makes are remembered until the next write
+   * (src/store/prepared.ts). No effect on PostgreSQL.
    */
-  groupCommit: boolean;
+  soleProcess: boolean;
 }
 
 export const defaultConfig: Config = {
@@ -46,5 +48,5 @@ export const defaultConfig: Config = {
   strictErrors: false,
   logLevel: 'warn',
   https: false,
-  groupCommit: true,
+  soleProcess: true,
 };

@@ -41,7 +41,7 @@ export function tlsMaterial(config: Config): TlsMaterial | undefined {
 export async function startServer(config: Config, opts: { logger?: boolean | object } = {}): Promise<RunningServer> {
   const tls = tlsMaterial(config);
   const fastify = createFastify(config, opts.logger ?? { level: config.logLevel }, tls);
-  const store = await openStore(config.database, { groupCommit: config.groupCommit });
+  const store = await openStore(config.database, { soleProcess: config.soleProcess });
   try {
     const app = createApp(config, store, fastify.log);
     const portal = await ensurePortal(app, nowSeconds());

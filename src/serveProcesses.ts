@@ -63,7 +63,7 @@ export async function serve(config: Config, workers: number): Promise<void> {
   }
   if (!cluster.isPrimary) {
     // Another worker's reader could see a commit before this worker synced it: every COMMIT syncs.
-    await runOne({ ...config, groupCommit: false }, (r) => process.send?.(r));
+    await runOne({ ...config, soleProcess: false }, (r) => process.send?.(r));
     return;
   }
   const portal = await firstStart(config);

@@ -13,15 +13,16 @@ export type Role = 'A' | 'E' | 'K' | 'T' | 'Z';
 /** Owner, moderator, member: the "members" of the group. */
 export const MEMBER_ROLES: readonly Role[] = ['A', 'E', 'K'];
 
-const groupById = preparedQuery((db, id: number) => db.selectFrom('sonet_groups').selectAll().where('id', '=', id));
+const groupById = preparedQuery((db, id: number) => db.selectFrom('sonet_groups').selectAll().where('id', '=', id), { remember: true });
 
 export async function getGroup(db: Kysely<Database>, id: number): Promise<GroupRow | undefined> {
   if (!Number.isSafeInteger(id) || id <= 0) return undefined;
   return groupById.first(db, id);
 }
 
-const roleByMember = preparedQuery((db, groupId: number, userId: number) =>
-  db.selectFrom('group_members').select('role').where('group_id', '=', groupId).where('user_id', '=', userId),
+const roleByMember = preparedQuery(
+  (db, groupId: number, userId: number) => db.selectFrom('group_members').select('role').where('group_id', '=', groupId).where('user_id', '=', userId),
+  { remember: true },
 );
 
 export async function roleOf(db: Kysely<Database>, groupId: number, userId: number): Promise<Role | null> {
@@ -36,6 +37,7 @@ const groupAndRole = preparedQuery((db, groupId: number, userId: number) =>
     .leftJoin('group_members', (j) => j.onRef('group_members.group_id', '=', 'sonet_groups.id').on('group_members.user_id', '=', userId))
     .select(['sonet_groups.id', 'group_members.role'])
     .where('sonet_groups.id', '=', groupId),
+  { remember: true },
 );
 
 /**

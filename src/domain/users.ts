@@ -64,7 +64,7 @@ export async function getUser(db: Kysely<Database>, id: number): Promise<UserRow
 }
 
 /** Any user record, active or not (scrum-api.md A5 `existsUser`). */
-const userById = preparedQuery((db, id: number) => db.selectFrom('users').select('id').where('id', '=', id));
+const userById = preparedQuery((db, id: number) => db.selectFrom('users').select('id').where('id', '=', id), { remember: true });
 
 export async function userExists(db: Kysely<Database>, id: number): Promise<boolean> {
   if (!Number.isSafeInteger(id) || id <= 0) return false;

@@ -53,6 +53,7 @@ const webhookOf = preparedQuery((db, userId: number, secretHash: string) =>
     .where('webhooks.user_id', '=', userId)
     .where('webhooks.secret_hash', '=', secretHash)
     .where('webhooks.active', '=', 'Y'),
+  { remember: true },
 );
 
 export interface WebhookCredentials {

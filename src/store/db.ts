@@ -36,11 +36,13 @@ export interface Store {
 
 export interface StoreOptions {
   /**
-   * SQLite file only: sync the WAL for every answer, shared by concurrent writers (groupCommit.ts),
-   * instead of inside every COMMIT. For a file one process serves; other processes see commits
-   * before they are synced, so `serve --workers N` keeps synchronous=FULL.
+   * SQLite: this process alone serves the database (`serve` without `--workers`). For a file, the WAL
+   * is synced once for every answer, shared by concurrent writers (groupCommit.ts), instead of inside
+   * every COMMIT — other processes would see commits before they are synced, so `serve --workers N`
+   * keeps synchronous=FULL. And reads marked `remember` (prepared.ts) are answered from memory until
+   * the next write: only this process changes what they read (the command line only adds rows).
    */
-  groupCommit?: boolean;
+  soleProcess?: boolean;
 }
 
 export function isPostgresUrl(location: string): boolean {
@@ -59,14 +61,14 @@ pg.types.setTypeParser(1700, (v) => Number(v));
 class ImmediateSqliteDriver extends SqliteDriver {
   private marking: DatabaseConnection | undefined;
 
-  constructor(settings: SqliteDialectConfig, private readonly groupCommit?: GroupCommit) {
+  constructor(settings: SqliteDialectConfig, private readonly onWrite?: () => void) {
     super(settings);
   }
 
   override async acquireConnection(): Promise<DatabaseConnection> {
     const connection = await super.acquireConnection();
-    if (!this.groupCommit) return connection;
-    this.marking ??= new WriteMarkingConnection(connection, this.groupCommit);
+    if (!this.onWrite) return connection;
+    this.marking ??= new WriteMarkingConnection(connection, this.onWrite);
     return this.marking;
   }
 
@@ -76,19 +78,20 @@ class ImmediateSqliteDriver extends SqliteDriver {
 }
 
 /**
- * Tells group commit about every statement that may have written: anything but a `select` (a
- * transaction's statements count too; only its COMMIT writes the WAL, and it counts after it ran).
+ * Tells the store about every statement that may have written: anything but a `select` (a
+ * transaction's statements count too — its COMMIT or ROLLBACK as well, after it ran). Group commit
+ * counts them; remembered reads are forgotten.
  */
 class WriteMarkingConnection implements DatabaseConnection {
   constructor(
     private readonly inner: DatabaseConnection,
-    private readonly groupCommit: GroupCommit,
+    private readonly onWrite: () => void,
   ) {}
 
   executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     // better-sqlite3 runs the statement before this returns
     const result = this.inner.executeQuery<R>(query);
-    if (!query.sql.startsWith('select')) this.groupCommit.wrote();
+    if (!query.sql.startsWith('select')) this.onWrite();
     return result;
   }
 
@@ -100,12 +103,12 @@ class WriteMarkingConnection implements DatabaseConnection {
 class ImmediateSqliteDialect extends SqliteDialect {
   constructor(
     private readonly settings: SqliteDialectConfig,
-    private readonly groupCommit?: GroupCommit,
+    private readonly onWrite?: () => void,
   ) {
     super(settings);
   }
   override createDriver(): Driver {
-    return new ImmediateSqliteDriver(this.settings, this.groupCommit);
+    return new ImmediateSqliteDriver(this.settings, this.onWrite);
   }
 }
 
@@ -211,7 +214,7 @@ export async function openStore(location: string, options: StoreOptions = {}): P
     if (location !== ':memory:') mkdirSync(dirname(location), { recursive: true });
     const sqlite = new BetterSqlite3(location);
     sqlite.pragma('journal_mode = WAL');
-    if (options.groupCommit && location !== ':memory:') {
+    if (options.soleProcess && location !== ':memory:') {
       // A write is on disk before the request that made it is answered: the answer waits for the
       // shared sync of the WAL (groupCommit.ts); checkpoints sync as before.
       groupCommit = new GroupCommit(`${location}-wal`);
@@ -223,9 +226,21 @@ export async function openStore(location: string, options: StoreOptions = {}): P
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
     const prepare = statementCache(sqlite);
-    db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite, prepare) }, groupCommit) });
-    // Outside a transaction a read runs at once: better-sqlite3 is synchronous, nothing can interleave.
-    registerDirectReader(db, (source, parameters) => (sqlite.inTransaction ? undefined : prepare(source).all(parameters)));
+    // Writes counted: by group commit (what to sync) and for remembered reads (when to forget them).
+    let generation = 0;
+    const commits = groupCommit;
+    const onWrite = options.soleProcess
+      ? () => {
+          generation++;
+          commits?.wrote();
+        }
+      : undefined;
+    db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite, prepare) }, onWrite) });
+    registerDirectReader(db, {
+      // Outside a transaction a read runs at once: better-sqlite3 is synchronous, nothing can interleave.
+      read: (source, parameters) => (sqlite.inTransaction ? undefined : prepare(source).all(parameters)),
+      ...(options.soleProcess ? { generation: () => generation } : {}),
+    });
   }
   const migrator = new Migrator({ db, provider: new ScrumdMigrations(dialect) });
   const { error } = await migrator.migrateToLatest();

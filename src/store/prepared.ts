@@ -21,8 +21,8 @@ class Slot {
 }
 
 export interface PreparedQuery<A extends unknown[], R> {
-  /** every row */
-  all(db: Kysely<Database>, ...args: A): Promise<R[]>;
+  /** every row (frozen when remembered) */
+  all(db: Kysely<Database>, ...args: A): Promise<readonly R[]>;
   /** the first row, or undefined */
   first(db: Kysely<Database>, ...args: A): Promise<R | undefined>;
   /** runs a statement that returns no rows; resolves with the number of rows it changed */
@@ -30,11 +30,21 @@ export interface PreparedQuery<A extends unknown[], R> {
 }
 
 /**
- * Runs a reading statement at once, without Kysely's executor and connection lock, when that is the
- * same as running it through Kysely: undefined when it is not (SQLite with a transaction open on the
- * connection, whose statements must not be mixed into it). Registered by the store per database.
+ * How the store lets prepared reads bypass Kysely (registered per database by the store; SQLite only).
  */
-export type DirectReader = (sql: string, parameters: readonly unknown[]) => unknown[] | undefined;
+export interface DirectReader {
+  /**
+   * Runs a reading statement at once, without Kysely's executor and connection lock, when that is the
+   * same as running it through Kysely: undefined when it is not (a transaction is open on the
+   * connection, whose statements must not be mixed into it).
+   */
+  read(sql: string, parameters: readonly unknown[]): unknown[] | undefined;
+  /**
+   * Only for a database no other process changes (see `remember` below): a number that changes with
+   * every statement that may write, run through this database. Absent: nothing is remembered.
+   */
+  generation?(): number;
+}
 
 const directReaders = new WeakMap<Kysely<Database>, DirectReader>();
 
@@ -43,7 +53,36 @@ export function registerDirectReader(db: Kysely<Database>, reader: DirectReader)
   directReaders.set(db, reader);
 }
 
-export function preparedQuery<A extends unknown[], R>(build: (db: Kysely<Database>, ...args: A) => Compilable<R>): PreparedQuery<A, R> {
+export interface PreparedOptions {
+  /**
+   * Remember the rows found, per arguments, until the next write: a later call with the same arguments
+   * answers from memory instead of running the statement again. Only where the store allows it (a
+   * SQLite database this one process alone writes: `:memory:` or a file served by one process), only
+   * outside transactions, and only rows that were found (an empty answer is read again next time, so a
+   * row another process adds — `scrumd user add` while the server runs — is seen at once). Any write
+   * made through the database forgets everything at once. The rows are frozen: callers must copy, not
+   * change them. For the lookups that (nearly) every call makes: credentials, a sprint, a group role.
+   */
+  remember?: boolean;
+}
+
+/** At most this many remembered answers per query; beyond it the query starts afresh. */
+const REMEMBERED_PER_QUERY = 10_000;
+
+interface Remembered {
+  generation: number;
+  rows: readonly unknown[];
+}
+
+function frozen(rows: unknown[]): readonly unknown[] {
+  for (const r of rows) Object.freeze(r);
+  return Object.freeze(rows);
+}
+
+export function preparedQuery<A extends unknown[], R>(
+  build: (db: Kysely<Database>, ...args: A) => Compilable<R>,
+  options: PreparedOptions = {},
+): PreparedQuery<A, R> {
   // One compiled form per adapter: a transaction shares its database's adapter, so it shares the entry.
   const compiled = new WeakMap<object, { sql: string; parameters: readonly unknown[] }>();
   const compiledFor = (db: Kysely<Database>) => {
@@ -62,13 +101,31 @@ export function preparedQuery<A extends unknown[], R>(build: (db: Kysely<Databas
     const c = compiledFor(db);
     return db.executeQuery<R>(CompiledQuery.raw(c.sql, parametersOf(c, args)));
   };
+  const memory = options.remember ? new WeakMap<Kysely<Database>, Map<unknown, Remembered>>() : undefined;
+  /** Rows read directly, remembered where allowed; undefined when they cannot be read directly now. */
+  const directRows = (db: Kysely<Database>, direct: DirectReader, args: A): readonly R[] | undefined => {
+    const c = compiledFor(db);
+    const generation = memory && direct.generation?.();
+    if (generation === undefined) return direct.read(c.sql, parametersOf(c, args)) as R[] | undefined;
+    let remembered = memory!.get(db);
+    if (!remembered) memory!.set(db, (remembered = new Map()));
+    // numbers and strings only (ids, hashes): the one argument itself, or all of them in one string
+    const key = args.length === 1 ? args[0] : args.join('\u0000');
+    const hit = remembered.get(key);
+    if (hit !== undefined && hit.generation === generation) return hit.rows as readonly R[];
+    const found = direct.read(c.sql, parametersOf(c, args));
+    if (found === undefined || found.length === 0) return found as R[] | undefined;
+    if (remembered.size >= REMEMBERED_PER_QUERY) remembered.clear();
+    const rows = frozen(found);
+    remembered.set(key, { generation, rows });
+    return rows as readonly R[];
+  };
   /** Rows of a reading query: directly where the store allows it (not inside a transaction), else through Kysely. */
-  const rows = async (db: Kysely<Database>, args: A): Promise<R[]> => {
+  const rows = async (db: Kysely<Database>, args: A): Promise<readonly R[]> => {
     const direct = directReaders.get(db);
     if (direct) {
-      const c = compiledFor(db);
-      const found = direct(c.sql, parametersOf(c, args));
-      if (found) return found as R[];
+      const found = directRows(db, direct, args);
+      if (found) return found;
     }
     return (await execute(db, args)).rows;
   };

@@ -35,7 +35,7 @@ export const STAGE_SORT_STEP = 100;
 export type StageRow = Selectable<KanbanStageTable>;
 
 /** A stage by id, whatever board it belongs to (the reference's lookups do not check the board). */
-const stageById = preparedQuery((db, id: number) => db.selectFrom('kanban_stages').selectAll().where('id', '=', id));
+const stageById = preparedQuery((db, id: number) => db.selectFrom('kanban_stages').selectAll().where('id', '=', id), { remember: true });
 
 export async function getStage(db: Kysely<Database>, id: number): Promise<StageRow | undefined> {
   if (!Number.isSafeInteger(id) || id <= 0) return undefined;
@@ -50,10 +50,11 @@ const stagesOfBoard = preparedQuery((db, sprintId: number) =>
     .where('entity_id', '=', sprintId)
     .orderBy('sort', 'asc')
     .orderBy('id', 'asc'),
+  { remember: true },
 );
 
 /** The stages of a sprint's board in column order: sort ascending, then storage (id) order. */
-export async function boardStages(db: Kysely<Database>, sprintId: number): Promise<StageRow[]> {
+export async function boardStages(db: Kysely<Database>, sprintId: number): Promise<readonly StageRow[]> {
   return stagesOfBoard.all(db, sprintId);
 }
 

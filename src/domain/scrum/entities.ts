@@ -14,7 +14,7 @@ export const SPRINT_STATUSES: readonly string[] = ['planned', 'active', 'complet
 /** Default item sort value (A4). */
 export const DEFAULT_SORT = 1024;
 
-const entityById = preparedQuery((db, id: number) => db.selectFrom('scrum_entities').selectAll().where('id', '=', id));
+const entityById = preparedQuery((db, id: number) => db.selectFrom('scrum_entities').selectAll().where('id', '=', id), { remember: true });
 
 export async function getEntity(db: Kysely<Database>, id: number): Promise<EntityRow | undefined> {
   if (!Number.isSafeInteger(id) || id <= 0) return undefined;

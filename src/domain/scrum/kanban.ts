@@ -57,8 +57,9 @@ async function readableEntity(db: Kysely<Database>, caller: Caller, id: number):
 }
 
 /** A task of the entity's group, checked without task permissions (C3.5 step 8, C3.6 step 6). */
-const taskInGroup = preparedQuery((db, taskId: number, groupId: number) =>
-  db.selectFrom('tasks').select('id').where('id', '=', taskId).where('group_id', '=', groupId),
+const taskInGroup = preparedQuery(
+  (db, taskId: number, groupId: number) => db.selectFrom('tasks').select('id').where('id', '=', taskId).where('group_id', '=', groupId),
+  { remember: true },
 );
 
 async function taskOfGroup(db: Kysely<Database>, taskId: number, groupId: number): Promise<boolean> {

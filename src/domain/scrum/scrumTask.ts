@@ -26,6 +26,7 @@ const LEGACY_SORT_MAX = 255;
  */
 const itemBySource = preparedQuery((db, taskId: number) =>
   db.selectFrom('scrum_items').selectAll().where('source_id', '=', taskId).orderBy('sort_float', 'asc').orderBy('id', 'desc').limit(limitLiteral(1)),
+  { remember: true },
 );
 
 export async function itemOfTask(db: Kysely<Database>, taskId: number): Promise<ItemRow | undefined> {

@@ -1,0 +1,148 @@
+/**
+ * Remembered reads (src/store/prepared.ts, `remember`): on a SQLite database one process serves, the
+ * lookups nearly every call makes are answered from memory until the next write. Every change must
+ * still be seen by the very next call — whoever made it, over REST or (adding rows) another connection.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { createUser } from '../src/domain/users.js';
+import { addWebhook } from '../src/domain/webhooks.js';
+import { nowSeconds } from '../src/portalTime.js';
+import { IMPLEMENTED_SCOPES } from '../src/protocol/scopes.js';
+import { openStore } from '../src/store/db.js';
+import { preparedQuery } from '../src/store/prepared.js';
+import { addMember, Client, createScrum, errorOf, startTestServer, type TestServer } from './helpers/harness.js';
+
+const DATES = { dateStart: '2024-07-19T15:03:01+00:00', dateEnd: '2024-08-02T15:03:01+00:00', status: 'planned', createdBy: 1 };
+
+describe('remembered reads over REST: the next call sees every change', () => {
+  let t: TestServer;
+  before(async () => {
+    t = await startTestServer();
+  });
+  after(async () => t.close());
+
+  test('a sprint read twice, then changed, is read changed', async () => {
+    const group = await createScrum(t.admin, 'Remembered sprint');
+    const sprint = await t.admin.result('tasks.api.scrum.sprint.add', { fields: { groupId: group, name: 'Before', ...DATES } });
+    for (let i = 0; i < 2; i++) assert.equal((await t.admin.result('tasks.api.scrum.sprint.get', { id: sprint.id })).name, 'Before');
+    await t.admin.result('tasks.api.scrum.sprint.update', { id: sprint.id, fields: { name: 'After' } });
+    assert.equal((await t.admin.result('tasks.api.scrum.sprint.get', { id: sprint.id })).name, 'After');
+    await t.admin.result('tasks.api.scrum.sprint.delete', { id: sprint.id });
+    assert.deepEqual(errorOf(await t.admin.call('tasks.api.scrum.sprint.get', { id: sprint.id })), {
+      status: 400,
+      error: '0',
+      error_description: 'Sprint not found',
+    });
+  });
+
+  test('a member removed from the group is refused at once', async () => {
+    const group = await createScrum(t.admin, 'Remembered role');
+    const member = await t.user();
+    await addMember(t.admin, group, member.userId);
+    const sprint = await t.admin.result('tasks.api.scrum.sprint.add', { fields: { groupId: group, name: 'S', ...DATES } });
+    for (let i = 0; i < 2; i++) assert.equal((await member.result('tasks.api.scrum.sprint.get', { id: sprint.id })).id, sprint.id);
+    await t.admin.result('sonet_group.user.delete', { GROUP_ID: group, USER_ID: member.userId });
+    assert.deepEqual(errorOf(await member.call('tasks.api.scrum.sprint.get', { id: sprint.id })), {
+      status: 400,
+      error: '0',
+      error_description: 'Access denied',
+    });
+  });
+
+  test('a user made inactive is refused at once, with the webhook that worked a moment ago', async () => {
+    const user = await t.user();
+    for (let i = 0; i < 2; i++) assert.equal((await user.call('profile')).status, 200);
+    await t.admin.result('user.update', { ID: user.userId, ACTIVE: 'N' });
+    assert.deepEqual(errorOf(await user.call('profile')), { status: 401, error: 'authorization_error', error_description: 'Unable to authorize user' });
+    await t.admin.result('user.update', { ID: user.userId, ACTIVE: 'Y' });
+    assert.equal((await user.call('profile')).status, 200);
+  });
+});
+
+test('rows another connection adds to the file (scrumd user add / webhook add while serving) are seen at once', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'scrumd-remembered-'));
+  const file = join(dir, 'shared.db');
+  const t = await startTestServer({ database: file });
+  const other = await openStore(file);
+  try {
+    assert.equal((await t.admin.call('profile')).status, 200);
+    const id = await createUser(other.db, { email: 'added.elsewhere@example.com', fields: { NAME: 'Elsewhere' } }, nowSeconds());
+    const hook = await addWebhook(other.db, { userId: id, scopes: IMPLEMENTED_SCOPES }, nowSeconds());
+    const added = new Client(t.origin, id, hook.secret);
+    const profile = await added.result('profile');
+    assert.equal(profile.ID, String(id));
+    assert.equal((await t.admin.result('user.get', { ID: id }))[0]?.NAME, 'Elsewhere');
+  } finally {
+    await other.close();
+    await t.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+describe('remembered reads in the store', () => {
+  const nameOf = preparedQuery((db, id: number) => db.selectFrom('users').select(['id', 'name']).where('id', '=', id), { remember: true });
+
+  test('rows are remembered only where this process alone writes, frozen, and forgotten on every write', async () => {
+    const store = await openStore(':memory:', { soleProcess: true });
+    try {
+      const db = store.db;
+      const id = await createUser(db, { email: 'frozen@example.com', fields: { NAME: 'One' } }, nowSeconds());
+      const first = await nameOf.first(db, id);
+      assert.equal(first?.name, 'One');
+      assert.equal(await nameOf.first(db, id), first, 'the second read is answered from memory');
+      assert.ok(Object.isFrozen(first));
+      assert.throws(() => {
+        (first as { name: string }).name = 'changed';
+      }, TypeError);
+
+      await db.updateTable('users').set({ name: 'Two' }).where('id', '=', id).execute();
+      assert.equal((await nameOf.first(db, id))?.name, 'Two');
+      assert.equal(await nameOf.first(db, 999_999), undefined, 'nothing found is not remembered');
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('inside a transaction the transaction is read, and a rollback leaves nothing remembered', async () => {
+    const store = await openStore(':memory:', { soleProcess: true });
+    try {
+      const db = store.db;
+      const id = await createUser(db, { email: 'trx@example.com', fields: { NAME: 'Committed' } }, nowSeconds());
+      assert.equal((await nameOf.first(db, id))?.name, 'Committed');
+      await assert.rejects(
+        db.transaction().execute(async (trx) => {
+          await trx.updateTable('users').set({ name: 'Uncommitted' }).where('id', '=', id).execute();
+          assert.equal((await nameOf.first(trx, id))?.name, 'Uncommitted');
+          throw new Error('roll back');
+        }),
+        /roll back/,
+      );
+      assert.equal((await nameOf.first(db, id))?.name, 'Committed');
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('without soleProcess nothing is remembered: another connection’s change is read', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scrumd-remembered-'));
+    const file = join(dir, 'two.db');
+    const a = await openStore(file);
+    const b = await openStore(file);
+    try {
+      const id = await createUser(a.db, { email: 'two@example.com', fields: { NAME: 'A' } }, nowSeconds());
+      assert.equal((await nameOf.first(a.db, id))?.name, 'A');
+      await b.db.updateTable('users').set({ name: 'B' }).where('id', '=', id).execute();
+      const again = await nameOf.first(a.db, id);
+      assert.equal(again?.name, 'B');
+      assert.ok(!Object.isFrozen(again));
+    } finally {
+      await a.close();
+      await b.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -34,6 +34,8 @@ const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 10);
 const LARGE = env.BENCH_LARGE === '1';
 const ROUTINE_SET = { groups: Number(env.BENCH_GROUPS ?? 50), tasks: Number(env.BENCH_TASKS ?? 50_000) };
 const LARGE_SET = { groups: 200, tasks: 1_000_000 };
+/** BENCH_ONLY=sprint.get,batch: only the scenarios whose names contain one of these (for profiling; never written to the doc) */
+const ONLY = env.BENCH_ONLY ? env.BENCH_ONLY.split(',').filter((s) => s !== '') : undefined;
 const SECRET = 'bench';
 const HOST = '127.0.0.1';
 
@@ -429,7 +431,10 @@ async function scrumdPhase(dir: string, title: string, set: { groups: number; ta
     const startupMs = await firstAnswer(`${origin}${rest('server.time')}`, t0, child);
     console.error(`scrumd (${title}) answered ${startupMs.toFixed(0)} ms after start`);
     const rows: Measured[] = [];
-    for (const s of scenarios(ids)) rows.push(await measure(origin, s, child.pid));
+    for (const s of scenarios(ids)) {
+      if (ONLY && !ONLY.some((o) => s.name.includes(o))) continue;
+      rows.push(await measure(origin, s, child.pid));
+    }
     const { peakMb } = memoryOf(child.pid!);
     return { title, load, set: seeded, startupMs, peakMb, rows };
   } finally {
@@ -546,7 +551,7 @@ async function main(): Promise<void> {
     const routine = await scrumdPhase(dir, `Routine data set`, ROUTINE_SET, routineScenarios);
     const routineText = section(routine, base);
     console.log(`\n${routineText}\n`);
-    if (env.BENCH_WRITE !== '0') writeDoc('routine', routineText);
+    if (env.BENCH_WRITE !== '0' && !ONLY) writeDoc('routine', routineText);
 
     if (LARGE) {
       // the machine may be busier or quieter by now: this phase is compared with a baseline of its own
@@ -554,7 +559,7 @@ async function main(): Promise<void> {
       const large = await scrumdPhase(dir, `1,000,000 tasks (BENCH_LARGE=1)`, LARGE_SET, largeScenarios);
       const largeText = section(large, largeBase);
       console.log(`\n${largeText}\n`);
-      if (env.BENCH_WRITE !== '0') writeDoc('large', largeText);
+      if (env.BENCH_WRITE !== '0' && !ONLY) writeDoc('large', largeText);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -38,7 +38,7 @@ export function tlsMaterial(config: Config): TlsMaterial | undefined {
   return config.https ? localCaMaterial(tlsDirOf(config), config.host) : undefined;
 }
 
-export async function startServer(config: Config, opts: { logger?: boolean | object } = {}): Promise<RunningServer> {
+export async function startServer(config: Config, opts: { logger?: boolean | { level?: string } } = {}): Promise<RunningServer> {
   const tls = tlsMaterial(config);
   const fastify = createFastify(config, opts.logger ?? { level: config.logLevel }, tls);
   const store = await openStore(config.database, { soleProcess: config.soleProcess });

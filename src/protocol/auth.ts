@@ -37,6 +37,19 @@ function secretHash(secret: string): string {
   return h;
 }
 
+/** Granted scopes by their stored list (`task,sonet_group,…`): the same few lists on every call. */
+const scopeLists = new Map<string, readonly string[]>();
+
+function scopeList(stored: string): readonly string[] {
+  let list = scopeLists.get(stored);
+  if (list === undefined) {
+    if (scopeLists.size >= 1000) scopeLists.clear();
+    list = Object.freeze(stored.split(',').filter((s) => s !== ''));
+    scopeLists.set(stored, list);
+  }
+  return list;
+}
+
 /** The active webhook of a user with this secret hash, with what the checks need of its user. */
 const webhookOf = preparedQuery((db, userId: number, secretHash: string) =>
   db
@@ -73,7 +86,7 @@ export async function authenticateWebhook(
   const userId = Number(cred.user);
   const row = await webhookOf.first(app.store.db, userId, secretHash(cred.secret));
   if (!row || (row.expires_at !== null && row.expires_at <= now)) throw Errors.invalidCredentials();
-  const scopes = row.scopes.split(',').filter((s) => s !== '');
+  const scopes = scopeList(row.scopes);
   if (!hasScope(scopes, method)) throw Errors.insufficientScope('webhook');
   if (row.userActive !== 'Y') throw Errors.authorizationError();
   await touchUser(app, userId, row.last_activity, now);
@@ -86,7 +99,7 @@ export async function authenticateToken(app: App, token: string, method: MethodD
   if (!row) throw Errors.invalidToken();
   if (row.appActive !== 'Y') throw new RestError('APPLICATION_NOT_FOUND', 'Application not found', 401);
   if (row.expires_at <= now) throw Errors.expiredToken();
-  const scopes = row.scopes.split(',').filter((s) => s !== '');
+  const scopes = scopeList(row.scopes);
   if (!hasScope(scopes, method)) throw Errors.insufficientScope('token');
   if (row.userActive !== 'Y') throw Errors.authorizationError();
   await touchUser(app, row.user_id, row.last_activity, now);

@@ -46,8 +46,16 @@ function nextIndex(node: Node): string {
   return String(max + 1);
 }
 
+const NO_PATH: (string | null)[] = [];
+
 /** Splits a raw variable name into its top-level name and bracket indexes (null = `[]`). */
+/** A name PHP keeps as it is, without indexes (`id`, `filter`, `auth`). */
+function isPlainName(raw: string): boolean {
+  return raw !== '' && !/[ .[]/.test(raw);
+}
+
 function splitName(raw: string): { name: string; path: (string | null)[] } | null {
+  if (isPlainName(raw)) return { name: raw, path: NO_PATH };
   let s = raw.replace(/^[ ]+/, '');
   let name = '';
   let i = 0;
@@ -137,6 +145,12 @@ export function parsePhpQuery(input: string): PhpMap {
 
 /** Builds PHP variables from decoded name/value pairs (query strings, urlencoded and multipart bodies). */
 export function assemblePhpFields(pairs: Iterable<[string, string]>): PhpMap {
+  if (Array.isArray(pairs) && pairs.every(([name]) => isPlainName(name))) {
+    // only plain names (`id=5&auth=…`): nothing to rewrite or nest; the last value of a name wins
+    const out: PhpMap = Object.create(null) as PhpMap;
+    for (const [name, value] of pairs) out[name] = value;
+    return out;
+  }
   const root: Node = new Map();
   for (const [rawKey, value] of pairs) {
     const parsed = splitName(rawKey);

@@ -40,16 +40,23 @@ function bearerToken(header: string | undefined): string | undefined {
 
 /** Path segments after `/rest/`, empty ones dropped (so `//` and trailing `/` route alike). */
 export function restSegments(url: string): string[] {
-  const path = url.split('?')[0]!.split('#')[0]!;
+  const q = url.indexOf('?');
+  let path = q >= 0 ? url.slice(0, q) : url;
+  const h = path.indexOf('#');
+  if (h >= 0) path = path.slice(0, h);
   const parts = path.split('/').filter((p) => p !== '');
   const i = parts.findIndex((p) => p.toLowerCase() === 'rest');
-  return parts.slice(i + 1).map((p) => {
+  const segments = parts.slice(i + 1);
+  for (let k = 0; k < segments.length; k++) {
+    const p = segments[k]!;
+    if (!p.includes('%')) continue;
     try {
-      return decodeURIComponent(p);
+      segments[k] = decodeURIComponent(p);
     } catch {
-      return urlDecode(p);
+      segments[k] = urlDecode(p);
     }
-  });
+  }
+  return segments;
 }
 
 export function buildServer(app: App, registry: MethodRegistry, fastify: FastifyInstance): FastifyInstance {
@@ -57,8 +64,9 @@ export function buildServer(app: App, registry: MethodRegistry, fastify: Fastify
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
-  fastify.addHook('onRequest', async (req) => {
+  fastify.addHook('onRequest', (req, _reply, done) => {
     req.scrumdStart = preciseNow();
+    done();
   });
   // No answer leaves before the writes it follows are on disk (group commit: src/store/groupCommit.ts).
   fastify.addHook('onSend', (_req, _reply, payload, done) => {
@@ -109,9 +117,16 @@ export function buildServer(app: App, registry: MethodRegistry, fastify: Fastify
   return fastify;
 }
 
-export function createFastify(config: Config, logger: boolean | object, tls?: TlsMaterial): FastifyInstance {
+/** Levels at which Fastify's per-request logs (`incoming request`, `request completed`: info) are printed. */
+const REQUEST_LOG_LEVELS = new Set(['info', 'debug', 'trace']);
+
+export function createFastify(config: Config, logger: boolean | { level?: string }, tls?: TlsMaterial): FastifyInstance {
+  // Unless request logs are printed, requests log through the server's logger itself: a child logger
+  // bound to the request id for every request cost a few per cent of a short call, for nothing.
+  const quiet = typeof logger !== 'object' || !REQUEST_LOG_LEVELS.has(logger.level ?? 'info');
   return Fastify({
     logger,
+    ...(quiet ? { disableRequestLogging: true, childLoggerFactory: (parent) => parent } : {}),
     ...(tls ? { https: { key: tls.key, cert: tls.cert } } : {}),
     bodyLimit: config.bodyLimit,
     // REST paths are parsed by restSegments; the router must not answer //rest or /rest/ differently.

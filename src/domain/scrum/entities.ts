@@ -46,13 +46,23 @@ export async function entityHasItems(db: Kysely<Database>, entityId: number): Pr
   return r !== undefined;
 }
 
+/** Goals by the stored info they were read from: a sprint's info changes rarely and is read on every get. */
+const goals = new Map<string, string>();
+
 export function sprintGoal(info: string): string {
+  let goal = goals.get(info);
+  if (goal !== undefined) return goal;
   try {
     const v = JSON.parse(info) as { sprintGoal?: unknown };
-    return typeof v.sprintGoal === 'string' ? v.sprintGoal : '';
+    goal = typeof v.sprintGoal === 'string' ? v.sprintGoal : '';
   } catch {
-    return '';
+    goal = '';
   }
+  if (info.length <= 4096) {
+    if (goals.size >= 10_000) goals.clear();
+    goals.set(info, goal);
+  }
+  return goal;
 }
 
 /** The backlog object of `backlog.get` (stored values). */

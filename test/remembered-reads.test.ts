@@ -13,7 +13,10 @@ import { addWebhook } from '../src/domain/webhooks.js';
 import { nowSeconds } from '../src/portalTime.js';
 import { IMPLEMENTED_SCOPES } from '../src/protocol/scopes.js';
 import { openStore } from '../src/store/db.js';
-import { preparedQuery } from '../src/store/prepared.js';
+import { preparedQuery, tablesRead } from '../src/store/prepared.js';
+import { WriteTracker } from '../src/store/writeTracking.js';
+import { sql } from 'kysely';
+import BetterSqlite3 from 'better-sqlite3';
 import { addMember, Client, createScrum, errorOf, startTestServer, type TestServer } from './helpers/harness.js';
 
 const DATES = { dateStart: '2024-07-19T15:03:01+00:00', dateEnd: '2024-08-02T15:03:01+00:00', status: 'planned', createdBy: 1 };
@@ -105,6 +108,80 @@ describe('remembered reads in the store', () => {
     } finally {
       await store.close();
     }
+  });
+
+  const webhooksOf = preparedQuery((db, userId: number) => db.selectFrom('webhooks').select(['id', 'user_id']).where('user_id', '=', userId), {
+    remember: true,
+  });
+
+  test('only writes to the tables a query reads forget it, foreign-key cascades included', async () => {
+    const store = await openStore(':memory:', { soleProcess: true });
+    try {
+      const db = store.db;
+      const id = await createUser(db, { email: 'tables@example.com', fields: { NAME: 'Kept' } }, nowSeconds());
+      await addWebhook(db, { userId: id, scopes: ['task'] }, nowSeconds());
+      const user = await nameOf.first(db, id);
+      const hooks = await webhooksOf.all(db, id);
+      assert.equal(hooks.length, 1);
+      await db.insertInto('sonet_groups').values({ name: 'Elsewhere', owner_id: id, date_create: 1, date_update: 1, date_activity: 1 } as never).execute();
+      assert.equal(await nameOf.first(db, id), user, 'a write to another table keeps the user remembered');
+      assert.equal(await webhooksOf.all(db, id), hooks, 'and the webhooks');
+      await db.updateTable('users').set({ name: 'Changed' }).where('id', '=', id).execute();
+      assert.equal((await nameOf.first(db, id))?.name, 'Changed');
+      const reread = await webhooksOf.all(db, id);
+      assert.notEqual(reread, hooks, 'any write to users counts for the tables its cascades reach (on the safe side)');
+      assert.deepEqual(reread, hooks);
+      await db.deleteFrom('users').where('id', '=', id).execute();
+      assert.deepEqual(await webhooksOf.all(db, id), [], 'deleting the user deleted its webhooks (cascade): they are read again');
+      assert.equal(await nameOf.first(db, id), undefined);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('a statement whose table cannot be told forgets everything', async () => {
+    const store = await openStore(':memory:', { soleProcess: true });
+    try {
+      const db = store.db;
+      const id = await createUser(db, { email: 'unknown@example.com', fields: { NAME: 'Before' } }, nowSeconds());
+      assert.equal((await nameOf.first(db, id))?.name, 'Before');
+      await sql`with renamed as (select ${id} as id) update users set name = 'After' where id in (select id from renamed)`.execute(db);
+      assert.equal((await nameOf.first(db, id))?.name, 'After');
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('the write clock: tables written, cascades learnt from the schema, transaction control counts for nothing', () => {
+    const sqlite = new BetterSqlite3(':memory:');
+    try {
+      sqlite.exec(`create table parent (id integer primary key);
+        create table child (id integer primary key, parent_id integer references parent(id) on delete cascade);
+        create table grandchild (id integer primary key, child_id integer references child(id) on delete set null);
+        create table other (id integer primary key, parent_id integer references parent(id));`);
+      const w = new WriteTracker();
+      w.learnSchema(sqlite);
+      const at = w.now();
+      w.wrote('begin immediate');
+      w.wrote('commit');
+      assert.ok(w.unchangedSince(['parent', 'child', 'grandchild', 'other'], at));
+      w.wrote('update "other" set "parent_id" = ? where "id" = ?');
+      assert.ok(!w.unchangedSince(['other'], at));
+      assert.ok(w.unchangedSince(['parent', 'child', 'grandchild'], at));
+      const at2 = w.now();
+      w.wrote('delete from "parent" where "id" = ?');
+      assert.ok(!w.unchangedSince(['grandchild'], at2), 'parent → child (cascade) → grandchild (set null)');
+      assert.ok(w.unchangedSince(['other'], at2), 'no action: the other table is not changed by the delete');
+      const at3 = w.now();
+      w.wrote('insert into child (id) values (1)');
+      assert.ok(!w.unchangedSince(['child'], at3) && w.unchangedSince(['parent'], at3), 'unquoted names are told too');
+      const at4 = w.now();
+      w.wrote('pragma user_version = 3');
+      assert.ok(!w.unchangedSince(['parent'], at4));
+    } finally {
+      sqlite.close();
+    }
+    assert.deepEqual(tablesRead('select "a"."x" from "a" inner join "b" on "b"."id" = "a"."b" where "a"."id" in (select "id" from "c")'), ['a', 'b', 'c']);
   });
 
   test('inside a transaction the transaction is read, and a rollback leaves nothing remembered', async () => {

@@ -21,6 +21,7 @@ import pg from 'pg';
 import type { Database } from './schema.js';
 import { ScrumdMigrations, type Dialect } from './migrations/index.js';
 import { GroupCommit } from './groupCommit.js';
+import { WriteTracker } from './writeTracking.js';
 import { registerDirectReader } from './prepared.js';
 
 export interface Store {
@@ -40,7 +41,7 @@ export interface StoreOptions {
    * is synced once for every answer, shared by concurrent writers (groupCommit.ts), instead of inside
    * every COMMIT — other processes would see commits before they are synced, so `serve --workers N`
    * keeps synchronous=FULL. And reads marked `remember` (prepared.ts) are answered from memory until
-   * the next write: only this process changes what they read (the command line only adds rows).
+   * a write to a table they read: only this process changes those rows (the command line only adds rows).
    */
   soleProcess?: boolean;
 }
@@ -61,7 +62,7 @@ pg.types.setTypeParser(1700, (v) => Number(v));
 class ImmediateSqliteDriver extends SqliteDriver {
   private marking: DatabaseConnection | undefined;
 
-  constructor(settings: SqliteDialectConfig, private readonly onWrite?: () => void) {
+  constructor(settings: SqliteDialectConfig, private readonly onWrite?: (sql: string) => void) {
     super(settings);
   }
 
@@ -85,13 +86,13 @@ class ImmediateSqliteDriver extends SqliteDriver {
 class WriteMarkingConnection implements DatabaseConnection {
   constructor(
     private readonly inner: DatabaseConnection,
-    private readonly onWrite: () => void,
+    private readonly onWrite: (sql: string) => void,
   ) {}
 
   executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     // better-sqlite3 runs the statement before this returns
     const result = this.inner.executeQuery<R>(query);
-    if (!query.sql.startsWith('select')) this.onWrite();
+    if (!query.sql.startsWith('select')) this.onWrite(query.sql);
     return result;
   }
 
@@ -103,7 +104,7 @@ class WriteMarkingConnection implements DatabaseConnection {
 class ImmediateSqliteDialect extends SqliteDialect {
   constructor(
     private readonly settings: SqliteDialectConfig,
-    private readonly onWrite?: () => void,
+    private readonly onWrite?: (sql: string) => void,
   ) {
     super(settings);
   }
@@ -202,6 +203,7 @@ export async function openStore(location: string, options: StoreOptions = {}): P
   let db: Kysely<Database>;
   let dialect: Dialect;
   let groupCommit: GroupCommit | undefined;
+  let afterMigrations = () => {};
   if (isPostgresUrl(location)) {
     dialect = 'postgres';
     const pool = new pg.Pool({ connectionString: location, max: 10 });
@@ -226,12 +228,12 @@ export async function openStore(location: string, options: StoreOptions = {}): P
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
     const prepare = statementCache(sqlite);
-    // Writes counted: by group commit (what to sync) and for remembered reads (when to forget them).
-    let generation = 0;
+    // Writes counted: by group commit (what to sync) and for remembered reads (what to forget).
+    const writes = options.soleProcess ? new WriteTracker() : undefined;
     const commits = groupCommit;
-    const onWrite = options.soleProcess
-      ? () => {
-          generation++;
+    const onWrite = writes
+      ? (source: string) => {
+          writes.wrote(source);
           commits?.wrote();
         }
       : undefined;
@@ -239,8 +241,9 @@ export async function openStore(location: string, options: StoreOptions = {}): P
     registerDirectReader(db, {
       // Outside a transaction a read runs at once: better-sqlite3 is synchronous, nothing can interleave.
       read: (source, parameters) => (sqlite.inTransaction ? undefined : prepare(source).all(parameters)),
-      ...(options.soleProcess ? { generation: () => generation } : {}),
+      ...(writes ? { writes } : {}),
     });
+    afterMigrations = () => writes?.learnSchema(sqlite);
   }
   const migrator = new Migrator({ db, provider: new ScrumdMigrations(dialect) });
   const { error } = await migrator.migrateToLatest();
@@ -248,6 +251,7 @@ export async function openStore(location: string, options: StoreOptions = {}): P
     await db.destroy();
     throw error instanceof Error ? error : new Error(String(error));
   }
+  afterMigrations();
   return {
     db,
     dialect,

@@ -14,6 +14,7 @@
  */
 import { CompiledQuery, sql, type Compilable, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from './schema.js';
+import type { WriteClock } from './writeTracking.js';
 
 /** Stands in for the argument at `index` while the query is compiled. */
 class Slot {
@@ -40,10 +41,10 @@ export interface DirectReader {
    */
   read(sql: string, parameters: readonly unknown[]): unknown[] | undefined;
   /**
-   * Only for a database no other process changes (see `remember` below): a number that changes with
-   * every statement that may write, run through this database. Absent: nothing is remembered.
+   * Only for a database no other process changes (see `remember` below): which tables were written
+   * when, through this database. Absent: nothing is remembered.
    */
-  generation?(): number;
+  writes?: WriteClock;
 }
 
 const directReaders = new WeakMap<Kysely<Database>, DirectReader>();
@@ -59,9 +60,10 @@ export interface PreparedOptions {
    * answers from memory instead of running the statement again. Only where the store allows it (a
    * SQLite database this one process alone writes: `:memory:` or a file served by one process), only
    * outside transactions, and only rows that were found (an empty answer is read again next time, so a
-   * row another process adds — `scrumd user add` while the server runs — is seen at once). Any write
-   * made through the database forgets everything at once. The rows are frozen: callers must copy, not
-   * change them. For the lookups that (nearly) every call makes: credentials, a sprint, a group role.
+   * row another process adds — `scrumd user add` while the server runs — is seen at once). A write to
+   * any table the query reads (its FROM and JOIN tables, and what their foreign keys' actions reach)
+   * forgets them at once. The rows are frozen: callers must copy, not change them. For the lookups
+   * that (nearly) every call makes: credentials, a sprint, a group role.
    */
   remember?: boolean;
 }
@@ -70,8 +72,14 @@ export interface PreparedOptions {
 const REMEMBERED_PER_QUERY = 10_000;
 
 interface Remembered {
-  generation: number;
+  /** the write clock when they were read */
+  at: number;
   rows: readonly unknown[];
+}
+
+/** The tables a compiled SELECT reads (Kysely quotes every table name). */
+export function tablesRead(sql: string): string[] {
+  return [...new Set(Array.from(sql.matchAll(/\b(?:from|join)\s+"([^"]+)"/gi), (m) => m[1]!))];
 }
 
 function frozen(rows: unknown[]): readonly unknown[] {
@@ -84,14 +92,14 @@ export function preparedQuery<A extends unknown[], R>(
   options: PreparedOptions = {},
 ): PreparedQuery<A, R> {
   // One compiled form per adapter: a transaction shares its database's adapter, so it shares the entry.
-  const compiled = new WeakMap<object, { sql: string; parameters: readonly unknown[] }>();
+  const compiled = new WeakMap<object, { sql: string; parameters: readonly unknown[]; tables: readonly string[] }>();
   const compiledFor = (db: Kysely<Database>) => {
     const adapter = db.getExecutor().adapter;
     let c = compiled.get(adapter);
     if (!c) {
       const slots = Array.from({ length: build.length - 1 }, (_, i) => new Slot(i)) as unknown as A;
       const q = build(db, ...slots).compile();
-      c = { sql: q.sql, parameters: q.parameters };
+      c = { sql: q.sql, parameters: q.parameters, tables: tablesRead(q.sql) };
       compiled.set(adapter, c);
     }
     return c;
@@ -105,19 +113,20 @@ export function preparedQuery<A extends unknown[], R>(
   /** Rows read directly, remembered where allowed; undefined when they cannot be read directly now. */
   const directRows = (db: Kysely<Database>, direct: DirectReader, args: A): readonly R[] | undefined => {
     const c = compiledFor(db);
-    const generation = memory && direct.generation?.();
-    if (generation === undefined) return direct.read(c.sql, parametersOf(c, args)) as R[] | undefined;
-    let remembered = memory!.get(db);
-    if (!remembered) memory!.set(db, (remembered = new Map()));
+    const writes = direct.writes;
+    if (!memory || !writes || c.tables.length === 0) return direct.read(c.sql, parametersOf(c, args)) as R[] | undefined;
+    let remembered = memory.get(db);
+    if (!remembered) memory.set(db, (remembered = new Map()));
     // numbers and strings only (ids, hashes): the one argument itself, or all of them in one string
     const key = args.length === 1 ? args[0] : args.join('\u0000');
     const hit = remembered.get(key);
-    if (hit !== undefined && hit.generation === generation) return hit.rows as readonly R[];
+    if (hit !== undefined && writes.unchangedSince(c.tables, hit.at)) return hit.rows as readonly R[];
+    const at = writes.now();
     const found = direct.read(c.sql, parametersOf(c, args));
     if (found === undefined || found.length === 0) return found as R[] | undefined;
     if (remembered.size >= REMEMBERED_PER_QUERY) remembered.clear();
     const rows = frozen(found);
-    remembered.set(key, { generation, rows });
+    remembered.set(key, { at, rows });
     return rows as readonly R[];
   };
   /** Rows of a reading query: directly where the store allows it (not inside a transaction), else through Kysely. */

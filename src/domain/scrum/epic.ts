@@ -31,7 +31,7 @@ function length(s: string): number {
   return [...s].length;
 }
 
-const epicById = preparedQuery((db, id: number) => db.selectFrom('scrum_epics').selectAll().where('id', '=', id));
+const epicById = preparedQuery((db, id: number) => db.selectFrom('scrum_epics').selectAll().where('id', '=', id), { remember: true });
 
 export async function getEpic(db: Kysely<Database>, id: number): Promise<EpicRow | undefined> {
   if (!Number.isSafeInteger(id) || id <= 0) return undefined;

@@ -1,0 +1,78 @@
+/**
+ * Which tables were written, and when, on a SQLite database this one process alone writes: what
+ * remembered reads (prepared.ts) check before answering from memory. Time is a counter of write
+ * statements. A write to a table also counts for every table its foreign keys' actions may change
+ * (a deleted user takes its webhooks and memberships along: ON DELETE CASCADE), as the schema says.
+ * A statement whose table cannot be told counts for every table.
+ */
+import type BetterSqlite3 from 'better-sqlite3';
+
+/** The table an INSERT, REPLACE, UPDATE or DELETE writes (Kysely quotes it; hand-written SQL may not). */
+const WRITE = /^\s*(?:insert(?:\s+or\s+\w+)?\s+into|replace\s+into|update(?:\s+or\s+\w+)?|delete\s+from)\s+"?([A-Za-z_][A-Za-z0-9_]*)"?[\s(]/i;
+
+/** Statements that write no rows themselves: a COMMIT makes rows visible that were counted when written. */
+const TRANSACTION_CONTROL = /^\s*(?:begin|commit|end|rollback|savepoint|release)\b/i;
+
+export interface WriteClock {
+  /** the count of write statements so far */
+  now(): number;
+  /** whether none of these tables was written after `at` (a value of now()) */
+  unchangedSince(tables: readonly string[], at: number): boolean;
+}
+
+export class WriteTracker implements WriteClock {
+  private clock = 0;
+  /** the last write that may have changed any table */
+  private everything = 0;
+  private readonly last = new Map<string, number>();
+  /** table → itself and the tables a write to it may change too; unknown until the schema is read */
+  private reach: Map<string, readonly string[]> | undefined;
+
+  /** Reads the tables and their foreign keys' actions (after the migrations). */
+  learnSchema(sqlite: BetterSqlite3.Database): void {
+    const tables = (sqlite.prepare("select name from sqlite_master where type = 'table'").pluck().all() as string[]).filter(
+      (t) => !t.startsWith('sqlite_'),
+    );
+    /** table → the tables whose rows its writes may change directly */
+    const direct = new Map<string, Set<string>>(tables.map((t) => [t, new Set<string>()]));
+    for (const child of tables) {
+      const keys = sqlite.prepare(`select "table", on_update, on_delete from pragma_foreign_key_list(?)`).all(child) as {
+        table: string;
+        on_update: string;
+        on_delete: string;
+      }[];
+      for (const k of keys) {
+        const acts = (a: string) => a !== 'NO ACTION' && a !== 'RESTRICT';
+        if (acts(k.on_update) || acts(k.on_delete)) direct.get(k.table)?.add(child);
+      }
+    }
+    const reach = new Map<string, readonly string[]>();
+    for (const t of tables) {
+      const seen = new Set<string>([t]);
+      const todo = [t];
+      while (todo.length > 0) for (const c of direct.get(todo.pop()!) ?? []) if (!seen.has(c)) (seen.add(c), todo.push(c));
+      reach.set(t, [...seen]);
+    }
+    this.reach = reach;
+    this.everything = ++this.clock;
+  }
+
+  /** Counts a statement that may have written (anything but a SELECT), after it ran. */
+  wrote(sql: string): void {
+    this.clock++;
+    const table = WRITE.exec(sql)?.[1];
+    const tables = table === undefined ? undefined : this.reach?.get(table);
+    if (tables) for (const t of tables) this.last.set(t, this.clock);
+    else if (!TRANSACTION_CONTROL.test(sql)) this.everything = this.clock;
+  }
+
+  now(): number {
+    return this.clock;
+  }
+
+  unchangedSince(tables: readonly string[], at: number): boolean {
+    if (this.everything > at) return false;
+    for (const t of tables) if ((this.last.get(t) ?? 0) > at) return false;
+    return true;
+  }
+}

@@ -16,7 +16,7 @@
 import autocannon from 'autocannon';
 import BetterSqlite3 from 'better-sqlite3';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -414,9 +414,53 @@ interface Phase {
   startupMs: number;
   peakMb: number;
   rows: Measured[];
+  /** the floor server's rows (bench/floor.mjs): references, not scrumd */
+  floor: Measured[];
 }
 
-async function scrumdPhase(dir: string, title: string, set: { groups: number; tasks: number }, scenarios: (ids: Ids) => Scenario[]): Promise<Phase> {
+/** The floor's calls, beside the scrumd calls they correspond to. */
+function floorScenarios(ids: Ids): Scenario[] {
+  let n = 0;
+  return [
+    {
+      name: 'floor: 3 point reads (as sprint.get)',
+      shot: () => ({ method: 'GET', path: `/read?id=${pick(ids.sprints)}` }),
+      check: (s, b) => ok(s) && b?.result?.id > 0,
+    },
+    {
+      name: 'floor: durable write transaction (as sprint.update)',
+      shot: () => ({ method: 'POST', path: '/write', body: JSON.stringify({ id: pick(ids.plannedSprints), fields: { name: `Planned sprint ${++n % 1000}` } }) }),
+      check: (s, b) => ok(s) && b?.result?.status === 'planned',
+    },
+  ];
+}
+
+/** Measures the floor server (bench/floor.mjs) on a copy of the data set. */
+async function measureFloor(dir: string, file: string, ids: Ids): Promise<Measured[]> {
+  const copy = join(dir, 'floor.db');
+  copyFileSync(file, copy);
+  const port = await freePort();
+  const floor = startChild([join(ROOT, 'bench', 'floor.mjs'), String(port), copy]);
+  const rows: Measured[] = [];
+  try {
+    await firstAnswer(`http://${HOST}:${port}/read?id=${ids.sprints[0]}`, performance.now(), floor);
+    for (const s of floorScenarios(ids)) {
+      if (ONLY && !ONLY.some((o) => s.name.includes(o))) continue;
+      rows.push(await measure(`http://${HOST}:${port}`, s, floor.pid));
+    }
+  } finally {
+    await stopChild(floor);
+  }
+  return rows;
+}
+
+async function scrumdPhase(
+  dir: string,
+  title: string,
+  set: { groups: number; tasks: number },
+  scenarios: (ids: Ids) => Scenario[],
+  withFloor = false,
+): Promise<Phase> {
   const load = os.loadavg();
   const file = join(dir, `${set.tasks}.db`);
   console.error(`seeding ${set.groups} groups, ${set.tasks} tasks …`);
@@ -436,7 +480,9 @@ async function scrumdPhase(dir: string, title: string, set: { groups: number; ta
       rows.push(await measure(origin, s, child.pid));
     }
     const { peakMb } = memoryOf(child.pid!);
-    return { title, load, set: seeded, startupMs, peakMb, rows };
+    await stopChild(child);
+    const floor = withFloor ? await measureFloor(dir, file, ids) : [];
+    return { title, load, set: seeded, startupMs, peakMb, rows, floor };
   } finally {
     await stopChild(child);
   }
@@ -472,6 +518,11 @@ function table(phase: Phase, base: Measured): string {
     const x = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(1)}×` : '–');
     lines.push(
       `| ${m.name} | ${m.connections} | ${fmt(m.rps)} | ${ratio(m.rps, base.rps)} | ${fmt(m.p50, 2)} | ${x(m.p50, base.p50)} | ${fmt(m.p99, 2)} | ${x(m.p99, base.p99)} | ${m.failures} | ${m.cpuUs === undefined ? '' : fmt(m.cpuUs)} | ${m.peakMb === undefined ? '' : fmt(m.peakMb)} | ${t.text} | ${mark(t.met)} |`,
+    );
+  }
+  for (const m of phase.floor) {
+    lines.push(
+      `| *${m.name}* | ${m.connections} | ${fmt(m.rps)} | ${ratio(m.rps, base.rps)} | ${fmt(m.p50, 2)} | | ${fmt(m.p99, 2)} | | ${m.failures} | ${m.cpuUs === undefined ? '' : fmt(m.cpuUs)} | | reference: bench/floor.mjs | |`,
     );
   }
   const rssMet = phase.peakMb <= TARGETS.rssMb;
@@ -548,7 +599,7 @@ async function main(): Promise<void> {
   try {
     console.error(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     const base = await measureBaseline();
-    const routine = await scrumdPhase(dir, `Routine data set`, ROUTINE_SET, routineScenarios);
+    const routine = await scrumdPhase(dir, `Routine data set`, ROUTINE_SET, routineScenarios, true);
     const routineText = section(routine, base);
     console.log(`\n${routineText}\n`);
     if (env.BENCH_WRITE !== '0' && !ONLY) writeDoc('routine', routineText);

@@ -18,7 +18,7 @@ const ATTEMPTS = 5;
 export async function inTransaction<T>(ctx: CallContext, fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await ctx.app.store.db.transaction().execute(fn);
+      return await ctx.app.store.transaction(fn);
     } catch (e) {
       if (attempt >= ATTEMPTS || !isRetryable(e)) throw e;
       await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));

@@ -22,7 +22,7 @@ import type { Database } from './schema.js';
 import { ScrumdMigrations, type Dialect } from './migrations/index.js';
 import { GroupCommit } from './groupCommit.js';
 import { WriteTracker } from './writeTracking.js';
-import { registerDirectReader } from './prepared.js';
+import { registerDirectReader, type DirectReader } from './prepared.js';
 
 export interface Store {
   db: Kysely<Database>;
@@ -32,6 +32,11 @@ export interface Store {
    * (always, except for a SQLite file opened with group commit). Answers wait for it before they leave.
    */
   durable(): Promise<void> | undefined;
+  /**
+   * Runs `fn` in one transaction (Kysely's), and on SQLite lets prepared reads made through the
+   * transaction run directly on its connection, which the transaction holds until it ends.
+   */
+  transaction<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -204,6 +209,7 @@ export async function openStore(location: string, options: StoreOptions = {}): P
   let dialect: Dialect;
   let groupCommit: GroupCommit | undefined;
   let afterMigrations = () => {};
+  let transactionReader: DirectReader | undefined;
   if (isPostgresUrl(location)) {
     dialect = 'postgres';
     const pool = new pg.Pool({ connectionString: location, max: 10 });
@@ -244,6 +250,10 @@ export async function openStore(location: string, options: StoreOptions = {}): P
       ...(writes ? { writes } : {}),
     });
     afterMigrations = () => writes?.learnSchema(sqlite);
+    // Inside a transaction its own reads are the only statements on the connection (Kysely's driver
+    // holds the connection's lock until COMMIT or ROLLBACK), so they too can run at once; nothing
+    // read inside a transaction is remembered (no `writes`): it may not be committed.
+    transactionReader = { read: (source, parameters) => prepare(source).all(parameters) };
   }
   const migrator = new Migrator({ db, provider: new ScrumdMigrations(dialect) });
   const { error } = await migrator.migrateToLatest();
@@ -256,6 +266,11 @@ export async function openStore(location: string, options: StoreOptions = {}): P
     db,
     dialect,
     durable: groupCommit ? () => groupCommit.durable() : () => undefined,
+    transaction: (fn) =>
+      db.transaction().execute((trx) => {
+        if (transactionReader) registerDirectReader(trx, transactionReader);
+        return fn(trx);
+      }),
     close: async () => {
       try {
         await groupCommit?.close();

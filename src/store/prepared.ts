@@ -56,8 +56,8 @@ export function registerDirectReader(db: Kysely<Database>, reader: DirectReader)
 
 export interface PreparedOptions {
   /**
-   * Remember the rows found, per arguments, until the next write: a later call with the same arguments
-   * answers from memory instead of running the statement again. Only where the store allows it (a
+   * Remember the rows found, per arguments: a later call with the same arguments answers from memory
+   * instead of running the statement again, until a table the query reads is written. Only where the store allows it (a
    * SQLite database this one process alone writes: `:memory:` or a file served by one process), only
    * outside transactions, and only rows that were found (an empty answer is read again next time, so a
    * row another process adds — `scrumd user add` while the server runs — is seen at once). A write to

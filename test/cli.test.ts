@@ -22,7 +22,10 @@ function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 }
 
 /** Starts `scrumd serve` and resolves with its printed lines once it is ready. */
-function serve(args: string[], extra: Record<string, string> = {}): Promise<{ proc: ChildProcess; lines: string[]; origin: string }> {
+function serve(
+  args: string[],
+  extra: Record<string, string> = {},
+): Promise<{ proc: ChildProcess; lines: string[]; origin: string; stderr: () => string }> {
   const proc = spawn(process.execPath, [...CLI, 'serve', '--host', '127.0.0.1', ...args], { env: env(extra), stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(proc);
   return new Promise((resolve, reject) => {
@@ -36,7 +39,7 @@ function serve(args: string[], extra: Record<string, string> = {}): Promise<{ pr
         clearTimeout(timer);
         const lines = out.split('\n');
         const origin = /listening on (\S+)/.exec(out)![1]!;
-        resolve({ proc, lines, origin });
+        resolve({ proc, lines, origin, stderr: () => err });
       }
     });
     proc.on('exit', (code) => {
@@ -70,6 +73,7 @@ test('first start creates user 1 and a webhook and prints the URL; a restart kee
   assert.equal(profile.body.result.NAME, 'Admin');
   const group = await rawCall(`${url}sonet_group.create`, { NAME: 'Kept', SCRUM_MASTER_ID: 1 }, 'json');
   assert.equal(group.status, 200);
+  assert.equal(first.stderr(), '', 'no warnings (deprecations included) at the default log level');
   assert.equal(await stop(first.proc), 0);
 
   // Later starts create nothing; the secret (stored hashed) cannot be printed again.

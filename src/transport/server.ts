@@ -126,7 +126,7 @@ export function createFastify(config: Config, logger: boolean | { level?: string
   const quiet = typeof logger !== 'object' || !REQUEST_LOG_LEVELS.has(logger.level ?? 'info');
   return Fastify({
     logger,
-    ...(quiet ? { disableRequestLogging: true, childLoggerFactory: (parent) => parent } : {}),
+    ...(quiet ? { childLoggerFactory: (parent) => parent } : {}),
     ...(tls ? { https: { key: tls.key, cert: tls.cert } } : {}),
     bodyLimit: config.bodyLimit,
     // REST paths are parsed by restSegments; the router must not answer //rest or /rest/ differently.

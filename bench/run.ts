@@ -157,6 +157,8 @@ interface Measured {
   peakMb?: number;
   /** the server's CPU time (user + system) per answered request, µs */
   cpuUs?: number;
+  /** for a ratio target: the baseline's req/s measured just before and just after this scenario */
+  adjacentBaseline?: [number, number];
 }
 
 /** A new object every time: autocannon adds its own headers (content-length) to the one it is given. */
@@ -436,7 +438,7 @@ function floorScenarios(ids: Ids): Scenario[] {
 }
 
 /** Measures the floor server (bench/floor.mjs) on a copy of the data set. */
-async function measureFloor(dir: string, file: string, ids: Ids): Promise<Measured[]> {
+async function measureFloor(dir: string, file: string, ids: Ids, baseline: Baseline): Promise<Measured[]> {
   const copy = join(dir, 'floor.db');
   copyFileSync(file, copy);
   const port = await freePort();
@@ -446,7 +448,7 @@ async function measureFloor(dir: string, file: string, ids: Ids): Promise<Measur
     await firstAnswer(`http://${HOST}:${port}/read?id=${ids.sprints[0]}`, performance.now(), floor);
     for (const s of floorScenarios(ids)) {
       if (ONLY && !ONLY.some((o) => s.name.includes(o))) continue;
-      rows.push(await measure(`http://${HOST}:${port}`, s, floor.pid));
+      rows.push(await betweenBaselines(baseline, () => measure(`http://${HOST}:${port}`, s, floor.pid)));
     }
   } finally {
     await stopChild(floor);
@@ -459,6 +461,7 @@ async function scrumdPhase(
   title: string,
   set: { groups: number; tasks: number },
   scenarios: (ids: Ids) => Scenario[],
+  baseline: Baseline,
   withFloor = false,
 ): Promise<Phase> {
   const load = os.loadavg();
@@ -477,11 +480,15 @@ async function scrumdPhase(
     const rows: Measured[] = [];
     for (const s of scenarios(ids)) {
       if (ONLY && !ONLY.some((o) => s.name.includes(o))) continue;
-      rows.push(await measure(origin, s, child.pid));
+      if (s.target?.kind !== 'rpsRatio') {
+        rows.push(await measure(origin, s, child.pid));
+        continue;
+      }
+      rows.push(await betweenBaselines(baseline, () => measure(origin, s, child.pid)));
     }
     const { peakMb } = memoryOf(child.pid!);
     await stopChild(child);
-    const floor = withFloor ? await measureFloor(dir, file, ids) : [];
+    const floor = withFloor ? await measureFloor(dir, file, ids, baseline) : [];
     return { title, load, set: seeded, startupMs, peakMb, rows, floor };
   } finally {
     await stopChild(child);
@@ -513,17 +520,30 @@ function table(phase: Phase, base: Measured): string {
     `|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|:-:|`,
     `| baseline (bare node:http, fixed JSON) | ${base.connections} | ${fmt(base.rps)} | 100 % | ${fmt(base.p50, 2)} | 1.0× | ${fmt(base.p99, 2)} | 1.0× | ${base.failures} | ${base.cpuUs === undefined ? '' : fmt(base.cpuUs)} | | | |`,
   ];
+  const adjacent: string[] = [];
+  /** the baseline req/s a row's ratio is taken of: its own adjacent runs where it has them */
+  const baseRpsOf = (m: Measured): number => {
+    if (!m.adjacentBaseline) return base.rps;
+    adjacent.push(`${m.name}: ${fmt(m.adjacentBaseline[0])} before, ${fmt(m.adjacentBaseline[1])} after`);
+    return (m.adjacentBaseline[0] + m.adjacentBaseline[1]) / 2;
+  };
   for (const m of phase.rows) {
-    const t = m.target?.kind === 'rpsRatio' ? targetOf(m, m.target, base.rps) : targetText(m);
+    const baseRps = baseRpsOf(m);
+    const t = m.target?.kind === 'rpsRatio' ? targetOf(m, m.target, baseRps) : targetText(m);
     const x = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(1)}×` : '–');
     lines.push(
-      `| ${m.name} | ${m.connections} | ${fmt(m.rps)} | ${ratio(m.rps, base.rps)} | ${fmt(m.p50, 2)} | ${x(m.p50, base.p50)} | ${fmt(m.p99, 2)} | ${x(m.p99, base.p99)} | ${m.failures} | ${m.cpuUs === undefined ? '' : fmt(m.cpuUs)} | ${m.peakMb === undefined ? '' : fmt(m.peakMb)} | ${t.text} | ${mark(t.met)} |`,
+      `| ${m.name} | ${m.connections} | ${fmt(m.rps)} | ${ratio(m.rps, baseRps)}${m.adjacentBaseline ? ' ¹' : ''} | ${fmt(m.p50, 2)} | ${x(m.p50, base.p50)} | ${fmt(m.p99, 2)} | ${x(m.p99, base.p99)} | ${m.failures} | ${m.cpuUs === undefined ? '' : fmt(m.cpuUs)} | ${m.peakMb === undefined ? '' : fmt(m.peakMb)} | ${t.text} | ${mark(t.met)} |`,
     );
   }
   for (const m of phase.floor) {
+    const baseRps = baseRpsOf(m);
     lines.push(
-      `| *${m.name}* | ${m.connections} | ${fmt(m.rps)} | ${ratio(m.rps, base.rps)} | ${fmt(m.p50, 2)} | | ${fmt(m.p99, 2)} | | ${m.failures} | ${m.cpuUs === undefined ? '' : fmt(m.cpuUs)} | | reference: bench/floor.mjs | |`,
+      `| *${m.name}* | ${m.connections} | ${fmt(m.rps)} | ${ratio(m.rps, baseRps)}${m.adjacentBaseline ? ' ¹' : ''} | ${fmt(m.p50, 2)} | | ${fmt(m.p99, 2)} | | ${m.failures} | ${m.cpuUs === undefined ? '' : fmt(m.cpuUs)} | | reference: bench/floor.mjs | |`,
     );
+  }
+  if (adjacent.length > 0) {
+    lines.push('');
+    lines.push(`¹ of the mean of the baseline runs just before and just after the scenario (req/s): ${adjacent.join('; ')}.`);
   }
   const rssMet = phase.peakMb <= TARGETS.rssMb;
   const startMet = phase.startupMs <= TARGETS.startupMs;
@@ -578,41 +598,57 @@ function writeDoc(key: 'routine' | 'large', text: string): void {
 // ---------------------------------------------------------------------------------------------
 
 /** Starts the baseline server, measures it, stops it. */
-async function measureBaseline(): Promise<Measured> {
-  const basePort = await freePort();
-  const baseline = startChild([join(ROOT, 'bench', 'baseline.mjs'), String(basePort)]);
-  try {
-    await firstAnswer(`http://${HOST}:${basePort}/`, performance.now(), baseline);
-    return await measure(
-      `http://${HOST}:${basePort}`,
-      { name: 'baseline', shot: () => ({ method: 'GET', path: '/' }), check: (s, b) => ok(s) && isObject(b?.result) },
-      baseline.pid,
-    );
-  } finally {
-    await stopChild(baseline);
-  }
+const BASELINE: Scenario = { name: 'baseline', shot: () => ({ method: 'GET', path: '/' }), check: (s, b) => ok(s) && isObject(b?.result) };
+
+/** The baseline server, started once per phase; idle while the others are measured. */
+interface Baseline {
+  origin: string;
+  child: ChildProcess;
+}
+
+async function startBaseline(): Promise<Baseline> {
+  const port = await freePort();
+  const child = startChild([join(ROOT, 'bench', 'baseline.mjs'), String(port)]);
+  await firstAnswer(`http://${HOST}:${port}/`, performance.now(), child);
+  return { origin: `http://${HOST}:${port}`, child };
+}
+
+const measureBaseline = (b: Baseline) => measure(b.origin, BASELINE, b.child.pid);
+
+/**
+ * A ratio compares two runs: the baseline is measured just before and just after the scenario, so
+ * that a machine that gets busier or quieter meanwhile moves both sides alike.
+ */
+async function betweenBaselines(b: Baseline, scenario: () => Promise<Measured>): Promise<Measured> {
+  const before = await measureBaseline(b);
+  const m = await scenario();
+  const after = await measureBaseline(b);
+  return { ...m, adjacentBaseline: [before.rps, after.rps] };
 }
 
 async function main(): Promise<void> {
   if (!existsSync(CLI)) throw new Error('dist/cli.js is missing: run `npm run build` first (npm run bench does)');
   const dir = mkdtempSync(join(os.tmpdir(), 'scrumd-bench-'));
+  let baseline: Baseline | undefined;
   try {
     console.error(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-    const base = await measureBaseline();
-    const routine = await scrumdPhase(dir, `Routine data set`, ROUTINE_SET, routineScenarios, true);
+    baseline = await startBaseline();
+    const base = await measureBaseline(baseline);
+    const routine = await scrumdPhase(dir, `Routine data set`, ROUTINE_SET, routineScenarios, baseline, true);
     const routineText = section(routine, base);
     console.log(`\n${routineText}\n`);
     if (env.BENCH_WRITE !== '0' && !ONLY) writeDoc('routine', routineText);
 
     if (LARGE) {
       // the machine may be busier or quieter by now: this phase is compared with a baseline of its own
-      const largeBase = await measureBaseline();
-      const large = await scrumdPhase(dir, `1,000,000 tasks (BENCH_LARGE=1)`, LARGE_SET, largeScenarios);
+      const largeBase = await measureBaseline(baseline);
+      const large = await scrumdPhase(dir, `1,000,000 tasks (BENCH_LARGE=1)`, LARGE_SET, largeScenarios, baseline);
       const largeText = section(large, largeBase);
       console.log(`\n${largeText}\n`);
       if (env.BENCH_WRITE !== '0' && !ONLY) writeDoc('large', largeText);
     }
   } finally {
+    if (baseline) await stopChild(baseline.child);
     rmSync(dir, { recursive: true, force: true });
   }
 }

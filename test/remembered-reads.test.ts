@@ -13,7 +13,7 @@ import { addWebhook } from '../src/domain/webhooks.js';
 import { nowSeconds } from '../src/portalTime.js';
 import { IMPLEMENTED_SCOPES } from '../src/protocol/scopes.js';
 import { openStore } from '../src/store/db.js';
-import { preparedQuery, tablesRead } from '../src/store/prepared.js';
+import { preparedQuery, rememberedRows } from '../src/store/prepared.js';
 import { WriteTracker } from '../src/store/writeTracking.js';
 import { sql } from 'kysely';
 import BetterSqlite3 from 'better-sqlite3';
@@ -54,6 +54,25 @@ describe('remembered reads over REST: the next call sees every change', () => {
       error: '0',
       error_description: 'Access denied',
     });
+  });
+
+  test('list totals follow every add and delete', async () => {
+    const group = await createScrum(t.admin, 'Remembered totals');
+    const tasksOfGroup = async () => (await t.admin.call('tasks.task.list', { filter: { GROUP_ID: group }, select: ['ID'] })).body.total as number;
+    const groups = async () => (await t.admin.call('sonet_group.get', { IS_ADMIN: 'Y' })).body.total as number;
+    const users = async () => (await t.admin.call('user.get', { FILTER: { ACTIVE: 'Y' } })).body.total as number;
+    const [g0, u0] = [await groups(), await users()];
+    assert.equal(await tasksOfGroup(), 0);
+    assert.equal(await tasksOfGroup(), 0);
+    const task = await t.admin.result('tasks.task.add', { fields: { TITLE: 'Counted', RESPONSIBLE_ID: 1, GROUP_ID: group } });
+    assert.equal(await tasksOfGroup(), 1);
+    await t.admin.result('tasks.task.delete', { taskId: task.task.id });
+    assert.equal(await tasksOfGroup(), 0);
+    assert.equal(await groups(), g0);
+    await createScrum(t.admin, 'One more');
+    assert.equal(await groups(), g0 + 1);
+    await t.user();
+    assert.equal(await users(), u0 + 1);
   });
 
   test('a user made inactive is refused at once, with the webhook that worked a moment ago', async () => {
@@ -178,10 +197,34 @@ describe('remembered reads in the store', () => {
       const at4 = w.now();
       w.wrote('pragma user_version = 3');
       assert.ok(!w.unchangedSince(['parent'], at4));
+      assert.deepEqual(w.tablesIn('select "child"."id" from "child", parent where parent.id = "child"."parent_id"'), ['child', 'parent']);
+      assert.deepEqual(w.tablesIn('select 1 from "Other" where exists (select 1 from grandchild)'), ['other', 'grandchild']);
+      assert.deepEqual(w.tablesIn('select "children", "parents" from x'), [], 'names inside longer words are not tables');
     } finally {
       sqlite.close();
     }
-    assert.deepEqual(tablesRead('select "a"."x" from "a" inner join "b" on "b"."id" = "a"."b" where "a"."id" in (select "id" from "c")'), ['a', 'b', 'c']);
+    assert.equal(new WriteTracker().tablesIn('select 1 from parent'), undefined, 'nothing is told before the schema is known');
+  });
+
+  test('statements built at run time (a count) are remembered by SQL and parameters, and forgotten alike', async () => {
+    const store = await openStore(':memory:', { soleProcess: true });
+    try {
+      const db = store.db;
+      const count = (active: string) =>
+        rememberedRows(db, db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).where('active', '=', active));
+      const before = await count('Y');
+      assert.equal(await count('Y'), before, 'the same statement and parameters: remembered');
+      assert.notEqual(await count('N'), before);
+      await createUser(db, { email: 'counted@example.com', fields: { NAME: 'Counted' } }, nowSeconds());
+      const after = await count('Y');
+      assert.equal(after[0]!.n, before[0]!.n + 1);
+      const inTrx = await store.transaction((trx) =>
+        rememberedRows(trx, trx.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).where('active', '=', 'Y')),
+      );
+      assert.ok(!Object.isFrozen(inTrx), 'inside a transaction nothing is remembered');
+    } finally {
+      await store.close();
+    }
   });
 
   test('inside a transaction the transaction is read, and a rollback leaves nothing remembered', async () => {

@@ -4,7 +4,7 @@
  * the three output shapes (§5.2.2, §6.1.2, §6.2.2).
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
-import { limitLiteral } from '../store/prepared.js';
+import { limitLiteral, rememberedRows } from '../store/prepared.js';
 import type { PortalTime } from '../portalTime.js';
 import { isPhpArray, toInt, toStr } from '../protocol/php.js';
 import type { Caller } from '../protocol/registry.js';
@@ -239,7 +239,7 @@ export async function selectGroups(db: Kysely<Database>, q: GroupListQuery): Pro
 }
 
 export async function countGroups(db: Kysely<Database>, where: Cond): Promise<number> {
-  const r = await db.selectFrom('sonet_groups').select(sql<number>`count(*)`.as('n')).where(where).executeTakeFirst();
+  const [r] = await rememberedRows(db, db.selectFrom('sonet_groups').select(sql<number>`count(*)`.as('n')).where(where));
   return Number(r?.n ?? 0);
 }
 

@@ -4,7 +4,7 @@
  * restriction of §4.1, and the paging of §2.4.
  */
 import { sql, type Expression, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
-import { limitLiteral } from '../store/prepared.js';
+import { limitLiteral, rememberedRows } from '../store/prepared.js';
 import type { PortalTime } from '../portalTime.js';
 import { methodError } from '../protocol/errors.js';
 import { isPhpArray, own, phpValues, toInt, toStr } from '../protocol/php.js';
@@ -336,10 +336,13 @@ export async function listTaskIds(db: Kysely<Database>, fc: FilterContext, req: 
   const more = rows.length > LIST_LIMIT;
   const next = more ? offset + LIST_LIMIT : undefined;
   if (plusOne) return { ids, next };
-  const c = await db
-    .selectFrom('tasks')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .$if(where !== undefined, (qb) => qb.where(where!))
-    .executeTakeFirst();
+  // the total is remembered until the tasks (or a table the filter reads) change: lists are re-read often
+  const [c] = await rememberedRows(
+    db,
+    db
+      .selectFrom('tasks')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .$if(where !== undefined, (qb) => qb.where(where!)),
+  );
   return { ids, next, total: Number(c?.n ?? 0) };
 }

@@ -4,7 +4,7 @@
  * (§7.3, §2.4).
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
-import { limitLiteral } from '../store/prepared.js';
+import { limitLiteral, rememberedRows } from '../store/prepared.js';
 import { DateTime } from 'luxon';
 import type { PortalTime } from '../portalTime.js';
 import { isPhpArray, toInt, toStr, truthy, type PhpMap } from '../protocol/php.js';
@@ -469,7 +469,7 @@ export async function listUsers(db: Kysely<Database>, q: UserListQuery, time: Po
   const offset = counting ? q.start : 0;
   const rows = await query.limit(limitLiteral(LIST_LIMIT)).offset(offset).execute();
   if (!counting || rows.length === 0) return { rows };
-  const r = await db.selectFrom('users').select(sql<number>`count(*)`.as('n')).where(where).executeTakeFirst();
+  const [r] = await rememberedRows(db, db.selectFrom('users').select(sql<number>`count(*)`.as('n')).where(where));
   const total = Number(r?.n ?? 0);
   const next = offset + rows.length < total ? offset + rows.length : undefined;
   return { rows, total, next };

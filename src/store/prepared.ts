@@ -61,8 +61,8 @@ export interface PreparedOptions {
    * SQLite database this one process alone writes: `:memory:` or a file served by one process), only
    * outside transactions, and only rows that were found (an empty answer is read again next time, so a
    * row another process adds — `scrumd user add` while the server runs — is seen at once). A write to
-   * any table the query reads (its FROM and JOIN tables, and what their foreign keys' actions reach)
-   * forgets them at once. The rows are frozen: callers must copy, not change them. For the lookups
+   * any table the query may read (any table its SQL names) or that such a table's foreign keys' actions
+   * reach forgets them at once. The rows are frozen: callers must copy, not change them. For the lookups
    * that (nearly) every call makes: credentials, a sprint, a group role.
    */
   remember?: boolean;
@@ -77,14 +77,56 @@ interface Remembered {
   rows: readonly unknown[];
 }
 
-/** The tables a compiled SELECT reads (Kysely quotes every table name). */
-export function tablesRead(sql: string): string[] {
-  return [...new Set(Array.from(sql.matchAll(/\b(?:from|join)\s+"([^"]+)"/gi), (m) => m[1]!))];
-}
-
 function frozen(rows: unknown[]): readonly unknown[] {
   for (const r of rows) Object.freeze(r);
   return Object.freeze(rows);
+}
+
+/**
+ * Rows of a reading statement run directly: from `remembered` while none of the tables it reads was
+ * written since, else read (and remembered when something was found and the store allows it).
+ * Undefined when the statement cannot run directly now.
+ */
+function readRemembering(
+  direct: DirectReader,
+  remembered: Map<unknown, Remembered>,
+  key: unknown,
+  sql: string,
+  parameters: () => readonly unknown[],
+): readonly unknown[] | undefined {
+  const writes = direct.writes;
+  const tables = writes?.tablesIn(sql);
+  if (!writes || !tables || tables.length === 0) return direct.read(sql, parameters());
+  const hit = remembered.get(key);
+  if (hit !== undefined && writes.unchangedSince(tables, hit.at)) return hit.rows;
+  const at = writes.now();
+  const found = direct.read(sql, parameters());
+  if (found === undefined || found.length === 0) return found;
+  if (remembered.size >= REMEMBERED_PER_QUERY) remembered.clear();
+  const rows = frozen(found);
+  remembered.set(key, { at, rows });
+  return rows;
+}
+
+/** Remembered answers of statements built at run time (rememberedRows), by SQL and parameters. */
+const builtMemory = new WeakMap<Kysely<Database>, Map<unknown, Remembered>>();
+
+/**
+ * The rows of a SELECT built at run time (a list's count, say), remembered like a prepared query
+ * with `remember`, keyed by its SQL and parameters. Where the store remembers nothing (PostgreSQL,
+ * several processes, inside a transaction) it simply runs.
+ */
+export async function rememberedRows<R>(db: Kysely<Database>, query: Compilable<R>): Promise<readonly R[]> {
+  const compiled = query.compile();
+  const direct = directReaders.get(db);
+  if (direct?.writes) {
+    let remembered = builtMemory.get(db);
+    if (!remembered) builtMemory.set(db, (remembered = new Map()));
+    const key = `${compiled.sql}\u0000${JSON.stringify(compiled.parameters)}`;
+    const found = readRemembering(direct, remembered, key, compiled.sql, () => compiled.parameters);
+    if (found) return found as readonly R[];
+  }
+  return (await db.executeQuery<R>(compiled)).rows;
 }
 
 export function preparedQuery<A extends unknown[], R>(
@@ -92,14 +134,14 @@ export function preparedQuery<A extends unknown[], R>(
   options: PreparedOptions = {},
 ): PreparedQuery<A, R> {
   // One compiled form per adapter: a transaction shares its database's adapter, so it shares the entry.
-  const compiled = new WeakMap<object, { sql: string; parameters: readonly unknown[]; tables: readonly string[] }>();
+  const compiled = new WeakMap<object, { sql: string; parameters: readonly unknown[] }>();
   const compiledFor = (db: Kysely<Database>) => {
     const adapter = db.getExecutor().adapter;
     let c = compiled.get(adapter);
     if (!c) {
       const slots = Array.from({ length: build.length - 1 }, (_, i) => new Slot(i)) as unknown as A;
       const q = build(db, ...slots).compile();
-      c = { sql: q.sql, parameters: q.parameters, tables: tablesRead(q.sql) };
+      c = { sql: q.sql, parameters: q.parameters };
       compiled.set(adapter, c);
     }
     return c;
@@ -113,21 +155,13 @@ export function preparedQuery<A extends unknown[], R>(
   /** Rows read directly, remembered where allowed; undefined when they cannot be read directly now. */
   const directRows = (db: Kysely<Database>, direct: DirectReader, args: A): readonly R[] | undefined => {
     const c = compiledFor(db);
-    const writes = direct.writes;
-    if (!memory || !writes || c.tables.length === 0) return direct.read(c.sql, parametersOf(c, args)) as R[] | undefined;
+    const parameters = () => parametersOf(c, args);
+    if (!memory) return direct.read(c.sql, parameters()) as R[] | undefined;
     let remembered = memory.get(db);
     if (!remembered) memory.set(db, (remembered = new Map()));
     // numbers and strings only (ids, hashes): the one argument itself, or all of them in one string
     const key = args.length === 1 ? args[0] : args.join('\u0000');
-    const hit = remembered.get(key);
-    if (hit !== undefined && writes.unchangedSince(c.tables, hit.at)) return hit.rows as readonly R[];
-    const at = writes.now();
-    const found = direct.read(c.sql, parametersOf(c, args));
-    if (found === undefined || found.length === 0) return found as R[] | undefined;
-    if (remembered.size >= REMEMBERED_PER_QUERY) remembered.clear();
-    const rows = frozen(found);
-    remembered.set(key, { at, rows });
-    return rows as readonly R[];
+    return readRemembering(direct, remembered, key, c.sql, parameters) as readonly R[] | undefined;
   };
   /** Rows of a reading query: directly where the store allows it (not inside a transaction), else through Kysely. */
   const rows = async (db: Kysely<Database>, args: A): Promise<readonly R[]> => {

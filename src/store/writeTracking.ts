@@ -18,6 +18,12 @@ export interface WriteClock {
   now(): number;
   /** whether none of these tables was written after `at` (a value of now()) */
   unchangedSince(tables: readonly string[], at: number): boolean;
+  /**
+   * The tables a statement may read: every table of the schema whose name occurs in it as a word,
+   * quoted or not (never fewer than it reads; a column that shares a table's name only adds one).
+   * Undefined while the schema is unknown.
+   */
+  tablesIn(sql: string): readonly string[] | undefined;
 }
 
 export class WriteTracker implements WriteClock {
@@ -27,6 +33,10 @@ export class WriteTracker implements WriteClock {
   private readonly last = new Map<string, number>();
   /** table → itself and the tables a write to it may change too; unknown until the schema is read */
   private reach: Map<string, readonly string[]> | undefined;
+  private tableNames: RegExp | undefined;
+  /** lower-cased table name → the name as the schema has it (SQL names are case-insensitive) */
+  private readonly canonical = new Map<string, string>();
+  private readonly tablesOfStatement = new Map<string, readonly string[]>();
 
   /** Reads the tables and their foreign keys' actions (after the migrations). */
   learnSchema(sqlite: BetterSqlite3.Database): void {
@@ -54,7 +64,23 @@ export class WriteTracker implements WriteClock {
       reach.set(t, [...seen]);
     }
     this.reach = reach;
+    this.tableNames = new RegExp(`\\b(${tables.map((t) => t.replace(/[^A-Za-z0-9_]/g, '\\$&')).join('|')})\\b`, 'gi');
+    this.tablesOfStatement.clear();
+    this.canonical.clear();
+    for (const t of tables) this.canonical.set(t.toLowerCase(), t);
     this.everything = ++this.clock;
+  }
+
+  tablesIn(sql: string): readonly string[] | undefined {
+    if (!this.tableNames) return undefined;
+    let tables = this.tablesOfStatement.get(sql);
+    if (tables === undefined) {
+      const canonical = this.canonical;
+      tables = [...new Set(Array.from(sql.matchAll(this.tableNames), (m) => canonical.get(m[1]!.toLowerCase())!))];
+      if (this.tablesOfStatement.size >= 10_000) this.tablesOfStatement.clear();
+      this.tablesOfStatement.set(sql, tables);
+    }
+    return tables;
   }
 
   /** Counts a statement that may have written (anything but a SELECT), after it ran. */

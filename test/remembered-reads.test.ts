@@ -12,7 +12,7 @@ import { createUser } from '../src/domain/users.js';
 import { addWebhook } from '../src/domain/webhooks.js';
 import { nowSeconds } from '../src/portalTime.js';
 import { IMPLEMENTED_SCOPES } from '../src/protocol/scopes.js';
-import { openStore } from '../src/store/db.js';
+import { openStore, type Store } from '../src/store/db.js';
 import { preparedQuery, rememberedRows } from '../src/store/prepared.js';
 import { WriteTracker } from '../src/store/writeTracking.js';
 import { sql } from 'kysely';
@@ -105,12 +105,21 @@ test('rows another connection adds to the file (scrumd user add / webhook add wh
   }
 });
 
+/** A store as `serve` opens it without --workers (it remembers), closed afterwards. */
+async function withSoleStore(fn: (store: Store) => Promise<void>): Promise<void> {
+  const store = await openStore(':memory:', { soleProcess: true });
+  try {
+    await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
 describe('remembered reads in the store', () => {
   const nameOf = preparedQuery((db, id: number) => db.selectFrom('users').select(['id', 'name']).where('id', '=', id), { remember: true });
 
   test('rows are remembered only where this process alone writes, frozen, and forgotten on every write', async () => {
-    const store = await openStore(':memory:', { soleProcess: true });
-    try {
+    await withSoleStore(async (store) => {
       const db = store.db;
       const id = await createUser(db, { email: 'frozen@example.com', fields: { NAME: 'One' } }, nowSeconds());
       const first = await nameOf.first(db, id);
@@ -124,9 +133,7 @@ describe('remembered reads in the store', () => {
       await db.updateTable('users').set({ name: 'Two' }).where('id', '=', id).execute();
       assert.equal((await nameOf.first(db, id))?.name, 'Two');
       assert.equal(await nameOf.first(db, 999_999), undefined, 'nothing found is not remembered');
-    } finally {
-      await store.close();
-    }
+    });
   });
 
   const webhooksOf = preparedQuery((db, userId: number) => db.selectFrom('webhooks').select(['id', 'user_id']).where('user_id', '=', userId), {
@@ -134,8 +141,7 @@ describe('remembered reads in the store', () => {
   });
 
   test('only writes to the tables a query reads forget it, foreign-key cascades included', async () => {
-    const store = await openStore(':memory:', { soleProcess: true });
-    try {
+    await withSoleStore(async (store) => {
       const db = store.db;
       const id = await createUser(db, { email: 'tables@example.com', fields: { NAME: 'Kept' } }, nowSeconds());
       await addWebhook(db, { userId: id, scopes: ['task'] }, nowSeconds());
@@ -153,22 +159,17 @@ describe('remembered reads in the store', () => {
       await db.deleteFrom('users').where('id', '=', id).execute();
       assert.deepEqual(await webhooksOf.all(db, id), [], 'deleting the user deleted its webhooks (cascade): they are read again');
       assert.equal(await nameOf.first(db, id), undefined);
-    } finally {
-      await store.close();
-    }
+    });
   });
 
   test('a statement whose table cannot be told forgets everything', async () => {
-    const store = await openStore(':memory:', { soleProcess: true });
-    try {
+    await withSoleStore(async (store) => {
       const db = store.db;
       const id = await createUser(db, { email: 'unknown@example.com', fields: { NAME: 'Before' } }, nowSeconds());
       assert.equal((await nameOf.first(db, id))?.name, 'Before');
       await sql`with renamed as (select ${id} as id) update users set name = 'After' where id in (select id from renamed)`.execute(db);
       assert.equal((await nameOf.first(db, id))?.name, 'After');
-    } finally {
-      await store.close();
-    }
+    });
   });
 
   test('the write clock: tables written, cascades learnt from the schema, transaction control counts for nothing', () => {
@@ -207,8 +208,7 @@ describe('remembered reads in the store', () => {
   });
 
   test('statements built at run time (a count) are remembered by SQL and parameters, and forgotten alike', async () => {
-    const store = await openStore(':memory:', { soleProcess: true });
-    try {
+    await withSoleStore(async (store) => {
       const db = store.db;
       const count = (active: string) =>
         rememberedRows(db, db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).where('active', '=', active));
@@ -222,14 +222,11 @@ describe('remembered reads in the store', () => {
         rememberedRows(trx, trx.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).where('active', '=', 'Y')),
       );
       assert.ok(!Object.isFrozen(inTrx), 'inside a transaction nothing is remembered');
-    } finally {
-      await store.close();
-    }
+    });
   });
 
   test('inside a transaction the transaction is read, and a rollback leaves nothing remembered', async () => {
-    const store = await openStore(':memory:', { soleProcess: true });
-    try {
+    await withSoleStore(async (store) => {
       const db = store.db;
       const id = await createUser(db, { email: 'trx@example.com', fields: { NAME: 'Committed' } }, nowSeconds());
       assert.equal((await nameOf.first(db, id))?.name, 'Committed');
@@ -242,9 +239,7 @@ describe('remembered reads in the store', () => {
         /roll back/,
       );
       assert.equal((await nameOf.first(db, id))?.name, 'Committed');
-    } finally {
-      await store.close();
-    }
+    });
   });
 
   test('without soleProcess nothing is remembered: another connection’s change is read', async () => {

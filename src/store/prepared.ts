@@ -68,8 +68,10 @@ export interface PreparedOptions {
   remember?: boolean;
 }
 
-/** At most this many remembered answers per query; beyond it the query starts afresh. */
+/** At most this many remembered answers per prepared query; beyond it the query starts afresh. */
 const REMEMBERED_PER_QUERY = 10_000;
+/** At most this many remembered answers of statements built at run time (their keys are whole SQL texts). */
+const REMEMBERED_BUILT = 1_000;
 
 interface Remembered {
   /** the write clock when they were read */
@@ -90,6 +92,7 @@ function frozen(rows: unknown[]): readonly unknown[] {
 function readRemembering(
   direct: DirectReader,
   remembered: Map<unknown, Remembered>,
+  limit: number,
   key: unknown,
   sql: string,
   parameters: () => readonly unknown[],
@@ -102,7 +105,7 @@ function readRemembering(
   const at = writes.now();
   const found = direct.read(sql, parameters());
   if (found === undefined || found.length === 0) return found;
-  if (remembered.size >= REMEMBERED_PER_QUERY) remembered.clear();
+  if (remembered.size >= limit) remembered.clear();
   const rows = frozen(found);
   remembered.set(key, { at, rows });
   return rows;
@@ -123,7 +126,7 @@ export async function rememberedRows<R>(db: Kysely<Database>, query: Compilable<
     let remembered = builtMemory.get(db);
     if (!remembered) builtMemory.set(db, (remembered = new Map()));
     const key = `${compiled.sql}\u0000${JSON.stringify(compiled.parameters)}`;
-    const found = readRemembering(direct, remembered, key, compiled.sql, () => compiled.parameters);
+    const found = readRemembering(direct, remembered, REMEMBERED_BUILT, key, compiled.sql, () => compiled.parameters);
     if (found) return found as readonly R[];
   }
   return (await db.executeQuery<R>(compiled)).rows;
@@ -161,7 +164,7 @@ export function preparedQuery<A extends unknown[], R>(
     if (!remembered) memory.set(db, (remembered = new Map()));
     // numbers and strings only (ids, hashes): the one argument itself, or all of them in one string
     const key = args.length === 1 ? args[0] : args.join('\u0000');
-    return readRemembering(direct, remembered, key, c.sql, parameters) as readonly R[] | undefined;
+    return readRemembering(direct, remembered, REMEMBERED_PER_QUERY, key, c.sql, parameters) as readonly R[] | undefined;
   };
   /** Rows of a reading query: directly where the store allows it (not inside a transaction), else through Kysely. */
   const rows = async (db: Kysely<Database>, args: A): Promise<readonly R[]> => {

@@ -77,7 +77,7 @@ export class WriteTracker implements WriteClock {
     if (tables === undefined) {
       const canonical = this.canonical;
       tables = [...new Set(Array.from(sql.matchAll(this.tableNames), (m) => canonical.get(m[1]!.toLowerCase())!))];
-      if (this.tablesOfStatement.size >= 10_000) this.tablesOfStatement.clear();
+      if (this.tablesOfStatement.size >= 2_000) this.tablesOfStatement.clear();
       this.tablesOfStatement.set(sql, tables);
     }
     return tables;

@@ -143,13 +143,19 @@ export function parsePhpQuery(input: string): PhpMap {
   return assemblePhpFields(pairs);
 }
 
+/** Only plain names (`id=5&auth=…`): nothing to rewrite or nest; the last value of a name wins. */
+function plainFields(pairs: readonly [string, string][]): PhpMap | undefined {
+  for (let i = 0; i < pairs.length; i++) if (!isPlainName(pairs[i]![0])) return undefined;
+  const out: PhpMap = Object.create(null) as PhpMap;
+  for (let i = 0; i < pairs.length; i++) out[pairs[i]![0]] = pairs[i]![1];
+  return out;
+}
+
 /** Builds PHP variables from decoded name/value pairs (query strings, urlencoded and multipart bodies). */
 export function assemblePhpFields(pairs: Iterable<[string, string]>): PhpMap {
-  if (Array.isArray(pairs) && pairs.every(([name]) => isPlainName(name))) {
-    // only plain names (`id=5&auth=…`): nothing to rewrite or nest; the last value of a name wins
-    const out: PhpMap = Object.create(null) as PhpMap;
-    for (const [name, value] of pairs) out[name] = value;
-    return out;
+  if (Array.isArray(pairs)) {
+    const plain = plainFields(pairs);
+    if (plain) return plain;
   }
   const root: Node = new Map();
   for (const [rawKey, value] of pairs) {

@@ -89,7 +89,8 @@ export function buildServer(app: App, registry: MethodRegistry, fastify: Fastify
       bearer: bearerToken(req.headers.authorization),
       secure: req.protocol === 'https',
       start: req.scrumdStart,
-      client: req.ip,
+      // only the request-rate limit reads the address (Fastify works it out on every read of req.ip)
+      client: app.config.limits ? req.ip : '',
     });
     return send(reply, res);
   };

@@ -671,3 +671,28 @@ describe('epic.list', () => {
     }
   });
 });
+
+describe('epic.list in strict mode', () => {
+  test('a failing list query (an unknown filter field) is an empty list, or "Could not load list" with strict errors', async () => {
+    const lenient = await startTestServer();
+    const strict = await startTestServer({ strictErrors: true });
+    try {
+      for (const [server, isStrict] of [
+        [lenient, false],
+        [strict, true],
+      ] as const) {
+        const g = await createScrum(server.admin, 'strict epics');
+        await server.admin.result('tasks.api.scrum.epic.add', { fields: { groupId: g, name: 'E' } });
+        const bad = await server.admin.call('tasks.api.scrum.epic.list', { filter: { GROUP_ID: g, FOO: 1 } });
+        if (isStrict) expectError(bad, '0', 'Could not load list');
+        else assert.deepEqual([bad.status, bad.body.result], [200, []]);
+        const good = await server.admin.call('tasks.api.scrum.epic.list', { filter: { GROUP_ID: g } });
+        assert.equal(good.status, 200);
+        assert.equal(good.body.result.length, 1);
+      }
+    } finally {
+      await lenient.close();
+      await strict.close();
+    }
+  });
+});

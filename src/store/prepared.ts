@@ -159,7 +159,7 @@ export function preparedQuery<A extends unknown[], R>(
   const directRows = (db: Kysely<Database>, direct: DirectReader, args: A): readonly R[] | undefined => {
     const c = compiledFor(db);
     const parameters = () => parametersOf(c, args);
-    if (!memory) return direct.read(c.sql, parameters()) as R[] | undefined;
+    if (!memory || !direct.writes) return direct.read(c.sql, parameters()) as R[] | undefined;
     let remembered = memory.get(db);
     if (!remembered) memory.set(db, (remembered = new Map()));
     // numbers and strings only (ids, hashes): the one argument itself, or all of them in one string

@@ -3,6 +3,7 @@
  * at that instant, never `Z`, never fractions), and dates without an explicit offset are read in it.
  */
 import { DateTime, IANAZone } from 'luxon';
+import { memoized } from './memo.js';
 import { isNumeric, toInt } from './protocol/php.js';
 
 /** The range of instants JS dates (and so Luxon) can represent, in seconds. */
@@ -37,22 +38,18 @@ export class PortalTime {
   }
 
   /** Rendered `iso` strings by instant: every answer renders the request's own second twice, and lists repeat dates. */
-  private readonly isoCache = new Map<number, string>();
+  private readonly isoOf = memoized(
+    (s: number): string =>
+      this.utc && s >= 0 && s < MAX_FOUR_DIGIT_YEAR
+        ? // UTC between 1970 and 9999: the same text as Luxon's, from the ISO string of a Date
+          `${new Date(s * 1000).toISOString().slice(0, 19)}+00:00`
+        : this.at(s).toFormat("yyyy-MM-dd'T'HH:mm:ssZZ"),
+    4096,
+  );
 
   /** `2024-08-29T10:34:19+03:00` (B7, protocol.md §4.2). */
   iso(seconds: number): string {
-    const s = Math.floor(seconds);
-    let text = this.isoCache.get(s);
-    if (text === undefined) {
-      if (this.isoCache.size >= 4096) this.isoCache.clear();
-      text =
-        this.utc && s >= 0 && s < MAX_FOUR_DIGIT_YEAR
-          ? // UTC between 1970 and 9999: the same text as Luxon's, from the ISO string of a Date
-            `${new Date(s * 1000).toISOString().slice(0, 19)}+00:00`
-          : this.at(s).toFormat("yyyy-MM-dd'T'HH:mm:ssZZ");
-      this.isoCache.set(s, text);
-    }
-    return text;
+    return this.isoOf(Math.floor(seconds));
   }
 
   /** The site format of an English portal, `MM/DD/YYYY HH:MI:SS` (workgroup.get dates). */

@@ -3,6 +3,7 @@
  * `select` accepts, and how each field is rendered on output (§8.1).
  */
 import type { Selectable } from 'kysely';
+import { memoized } from '../memo.js';
 import type { PortalTime } from '../portalTime.js';
 import type { TaskTable } from '../store/schema.js';
 
@@ -155,22 +156,16 @@ export function parseSelect(values: readonly unknown[]): Selection {
   return selection(out, tags);
 }
 
-/** UPPER_SNAKE → lowerCamel (platform.md §8.1 rule 6); keys with dots stay as they are. */
-/** Converted names: a list page converts every selected field name of every task. */
-const camelCache = new Map<string, string>();
+/** Converted names remembered: a list page converts every selected field name of every task. */
+const camelOf = memoized((key: string): string => {
+  if (key.includes('.')) return key;
+  const parts = key.toLowerCase().split('_');
+  return parts.map((p, i) => (i === 0 ? p : p.charAt(0).toUpperCase() + p.slice(1))).join('');
+}, 1000);
 
+/** UPPER_SNAKE → lowerCamel (platform.md §8.1 rule 6); keys with dots stay as they are. */
 export function lowerCamel(key: string): string {
-  let out = camelCache.get(key);
-  if (out === undefined) {
-    if (key.includes('.')) out = key;
-    else {
-      const parts = key.toLowerCase().split('_');
-      out = parts.map((p, i) => (i === 0 ? p : p.charAt(0).toUpperCase() + p.slice(1))).join('');
-    }
-    if (camelCache.size >= 1000) camelCache.clear();
-    camelCache.set(key, out);
-  }
-  return out;
+  return camelOf(key);
 }
 
 /** htmlspecialchars_decode with ENT_QUOTES: one pass, so `&amp;lt;` becomes `&lt;`. */

@@ -4,6 +4,7 @@
  */
 import type { App } from '../app.js';
 import { findAccessToken } from '../domain/oauth.js';
+import { memoized } from '../memo.js';
 import { hashSecret } from '../secrets.js';
 import { preparedQuery } from '../store/prepared.js';
 import { Errors, RestError } from './errors.js';
@@ -25,30 +26,10 @@ async function touchUser(app: App, userId: number, lastActivity: number | null, 
 }
 
 /** The hashes of the secrets seen lately: every webhook call hashes its secret, mostly the same few. */
-const recentHashes = new Map<string, string>();
-
-function secretHash(secret: string): string {
-  let h = recentHashes.get(secret);
-  if (h === undefined) {
-    if (recentHashes.size >= 1000) recentHashes.clear();
-    h = hashSecret(secret);
-    recentHashes.set(secret, h);
-  }
-  return h;
-}
+const secretHash = memoized(hashSecret, 1000);
 
 /** Granted scopes by their stored list (`task,sonet_group,…`): the same few lists on every call. */
-const scopeLists = new Map<string, readonly string[]>();
-
-function scopeList(stored: string): readonly string[] {
-  let list = scopeLists.get(stored);
-  if (list === undefined) {
-    if (scopeLists.size >= 1000) scopeLists.clear();
-    list = Object.freeze(stored.split(',').filter((s) => s !== ''));
-    scopeLists.set(stored, list);
-  }
-  return list;
-}
+const scopeList = memoized((stored: string): readonly string[] => Object.freeze(stored.split(',').filter((s) => s !== '')), 1000);
 
 /** The active webhook of a user with this secret hash, with what the checks need of its user. */
 const webhookOf = preparedQuery((db, userId: number, secretHash: string) =>

@@ -6,6 +6,7 @@
  * A statement whose table cannot be told counts for every table.
  */
 import type BetterSqlite3 from 'better-sqlite3';
+import { memoized } from '../memo.js';
 
 /** The table an INSERT, REPLACE, UPDATE or DELETE writes (Kysely quotes it; hand-written SQL may not). */
 const WRITE = /^\s*(?:insert(?:\s+or\s+\w+)?\s+into|replace\s+into|update(?:\s+or\s+\w+)?|delete\s+from)\s+"?([A-Za-z_][A-Za-z0-9_]*)"?[\s(]/i;
@@ -33,10 +34,8 @@ export class WriteTracker implements WriteClock {
   private readonly last = new Map<string, number>();
   /** table → itself and the tables a write to it may change too; unknown until the schema is read */
   private reach: Map<string, readonly string[]> | undefined;
-  private tableNames: RegExp | undefined;
-  /** lower-cased table name → the name as the schema has it (SQL names are case-insensitive) */
-  private readonly canonical = new Map<string, string>();
-  private readonly tablesOfStatement = new Map<string, readonly string[]>();
+  /** tablesIn, once the schema is known (remembered by statement: the same few statements recur) */
+  private tablesOf: ((sql: string) => readonly string[]) | undefined;
 
   /** Reads the tables and their foreign keys' actions (after the migrations). */
   learnSchema(sqlite: BetterSqlite3.Database): void {
@@ -64,23 +63,15 @@ export class WriteTracker implements WriteClock {
       reach.set(t, [...seen]);
     }
     this.reach = reach;
-    this.tableNames = new RegExp(`\\b(${tables.map((t) => t.replace(/[^A-Za-z0-9_]/g, '\\$&')).join('|')})\\b`, 'gi');
-    this.tablesOfStatement.clear();
-    this.canonical.clear();
-    for (const t of tables) this.canonical.set(t.toLowerCase(), t);
+    const names = new RegExp(`\\b(${tables.map((t) => t.replace(/[^A-Za-z0-9_]/g, '\\$&')).join('|')})\\b`, 'gi');
+    // lower-cased table name → the name as the schema has it (SQL names are case-insensitive)
+    const canonical = new Map(tables.map((t) => [t.toLowerCase(), t]));
+    this.tablesOf = memoized((sql: string) => [...new Set(Array.from(sql.matchAll(names), (m) => canonical.get(m[1]!.toLowerCase())!))], 2_000);
     this.everything = ++this.clock;
   }
 
   tablesIn(sql: string): readonly string[] | undefined {
-    if (!this.tableNames) return undefined;
-    let tables = this.tablesOfStatement.get(sql);
-    if (tables === undefined) {
-      const canonical = this.canonical;
-      tables = [...new Set(Array.from(sql.matchAll(this.tableNames), (m) => canonical.get(m[1]!.toLowerCase())!))];
-      if (this.tablesOfStatement.size >= 2_000) this.tablesOfStatement.clear();
-      this.tablesOfStatement.set(sql, tables);
-    }
-    return tables;
+    return this.tablesOf?.(sql);
   }
 
   /** Counts a statement that may have written (anything but a SELECT), after it ran. */

@@ -3,6 +3,7 @@
  * lookups, the objects the API returns, and the item moves of the ordering model (A4).
  */
 import type { Kysely, Selectable } from 'kysely';
+import { memoized } from '../../memo.js';
 import type { PortalTime } from '../../portalTime.js';
 import type { Database, ScrumEntityTable } from '../../store/schema.js';
 import { limitLiteral, preparedQuery } from '../../store/prepared.js';
@@ -46,23 +47,21 @@ export async function entityHasItems(db: Kysely<Database>, entityId: number): Pr
   return r !== undefined;
 }
 
-/** Goals by the stored info they were read from: a sprint's info changes rarely and is read on every get. */
-const goals = new Map<string, string>();
-
-export function sprintGoal(info: string): string {
-  let goal = goals.get(info);
-  if (goal !== undefined) return goal;
+function parseGoal(info: string): string {
   try {
     const v = JSON.parse(info) as { sprintGoal?: unknown };
-    goal = typeof v.sprintGoal === 'string' ? v.sprintGoal : '';
+    return typeof v.sprintGoal === 'string' ? v.sprintGoal : '';
   } catch {
-    goal = '';
+    return '';
   }
-  if (info.length <= 4096) {
-    if (goals.size >= 10_000) goals.clear();
-    goals.set(info, goal);
-  }
-  return goal;
+}
+
+/** Goals by the stored info they were read from: a sprint's info changes rarely and is read on every get. */
+const rememberedGoal = memoized(parseGoal, 10_000);
+
+export function sprintGoal(info: string): string {
+  // long texts are parsed every time rather than kept
+  return info.length <= 4096 ? rememberedGoal(info) : parseGoal(info);
 }
 
 /** The backlog object of `backlog.get` (stored values). */

@@ -223,12 +223,29 @@ export function columnsForList(sel: Selection): (keyof TaskTable)[] {
  * the task rows (the others are left out of the objects).
  */
 export async function loadTasks(db: Kysely<Database>, ids: readonly number[], columns?: readonly (keyof TaskTable)[]): Promise<Map<number, LoadedTask>> {
-  const out = new Map<number, LoadedTask>();
-  if (ids.length === 0) return out;
+  if (ids.length === 0) return new Map();
   const list = [...ids];
   const rows = columns
     ? ((await db.selectFrom('tasks').select([...columns]).where('id', 'in', list).execute()) as TaskRow[])
     : await db.selectFrom('tasks').selectAll().where('id', 'in', list).execute();
+  const members = await db
+    .selectFrom('task_members')
+    .selectAll()
+    .where('task_id', 'in', list)
+    .orderBy('task_id')
+    .orderBy('user_id')
+    .execute();
+  const tags = await db.selectFrom('task_tags').selectAll().where('task_id', 'in', list).orderBy('task_id').orderBy('name').execute();
+  return assembleTasks(rows, members, tags);
+}
+
+/** Task rows with their members (accomplices `A`, auditors otherwise) and tags, keyed by id. */
+function assembleTasks(
+  rows: readonly TaskRow[],
+  members: readonly { task_id: number; user_id: number; type: string }[],
+  tags: readonly { task_id: number; name: string }[],
+): Map<number, LoadedTask> {
+  const out = new Map<number, LoadedTask>();
   for (const r of rows) {
     // The row becomes the loaded task (no copy of its ~40 columns for every task of a page).
     const t = r as LoadedTask;
@@ -237,18 +254,10 @@ export async function loadTasks(db: Kysely<Database>, ids: readonly number[], co
     t.tags = [];
     out.set(r.id, t);
   }
-  const members = await db
-    .selectFrom('task_members')
-    .selectAll()
-    .where('task_id', 'in', list)
-    .orderBy('task_id')
-    .orderBy('user_id')
-    .execute();
   for (const m of members) {
     const t = out.get(m.task_id);
     if (t) (m.type === 'A' ? t.accomplices : t.auditors).push(m.user_id);
   }
-  const tags = await db.selectFrom('task_tags').selectAll().where('task_id', 'in', list).orderBy('task_id').orderBy('name').execute();
   for (const g of tags) out.get(g.task_id)?.tags.push(g.name);
   return out;
 }
@@ -264,13 +273,7 @@ export async function loadTask(db: Kysely<Database>, id: number): Promise<Loaded
   if (!Number.isSafeInteger(id) || id <= 0) return undefined;
   const row = await taskById.first(db, id);
   if (!row) return undefined;
-  const task = row as LoadedTask;
-  task.accomplices = [];
-  task.auditors = [];
-  task.tags = [];
-  for (const m of await membersOfTask.all(db, id)) (m.type === 'A' ? task.accomplices : task.auditors).push(m.user_id);
-  for (const g of await tagsOfTask.all(db, id)) task.tags.push(g.name);
-  return task;
+  return assembleTasks([row], await membersOfTask.all(db, id), await tagsOfTask.all(db, id)).get(id);
 }
 
 export async function accessOf(ctx: TaskContext, task: LoadedTask): Promise<TaskAccess> {

@@ -3,7 +3,7 @@ import type { CallContext } from '../protocol/registry.js';
 import type { Database } from '../store/schema.js';
 
 /** Serialization failures and deadlocks (PostgreSQL and compatible databases): the transaction may be run again. */
-function isRetryable(e: unknown): boolean {
+export function isRetryable(e: unknown): boolean {
   const code = (e as { code?: string } | null)?.code;
   return code === '40001' || code === '40P01';
 }

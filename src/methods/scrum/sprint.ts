@@ -13,17 +13,11 @@ import {
   startSprint,
 } from '../../domain/scrum/sprintLifecycle.js';
 import { intIfPresent, numericInt, strIfPresent, stringOnly } from '../fieldReaders.js';
-import { inTransaction } from '../transaction.js';
+import { inTransaction, isRetryable } from '../transaction.js';
 
 /** A sprint date key: parseDate of any value when the key is present, null when absent (C2). */
 function dateIfPresent(ctx: CallContext, fields: unknown, key: string): number | null {
   return hasKey(fields, key) ? ctx.app.time.parseDate(own(fields, key), ctx.now) : null;
-}
-
-/** A serialization failure or deadlock (PostgreSQL): not a failure of the procedure itself. */
-function isConflict(e: unknown): boolean {
-  const code = (e as { code?: unknown } | null)?.code;
-  return code === '40001' || code === '40P01';
 }
 
 /** An untyped top-level parameter: undefined when absent. */
@@ -86,7 +80,7 @@ export const sprintMethods = family(['task'], {
           return await completeSprint(db, ctx.caller, ctx.app.time, ctx.now, sprint);
         } catch (e) {
           // a conflict with a concurrent transaction is left to inTransaction, which runs the call again
-          throw isConflict(e) ? e : new CompletionFailure(e);
+          throw isRetryable(e) ? e : new CompletionFailure(e);
         }
       });
     } catch (e) {

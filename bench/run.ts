@@ -36,6 +36,7 @@ const ROUTINE_SET = { groups: Number(env.BENCH_GROUPS ?? 50), tasks: Number(env.
 const LARGE_SET = { groups: 200, tasks: 1_000_000 };
 /** BENCH_ONLY=sprint.get,batch: only the scenarios whose names contain one of these (for profiling; never written to the doc) */
 const ONLY = env.BENCH_ONLY ? env.BENCH_ONLY.split(',').filter((s) => s !== '') : undefined;
+const skipped = (s: Scenario) => ONLY !== undefined && !ONLY.some((o) => s.name.includes(o));
 const SECRET = 'bench';
 const HOST = '127.0.0.1';
 
@@ -447,7 +448,7 @@ async function measureFloor(dir: string, file: string, ids: Ids, baseline: Basel
   try {
     await firstAnswer(`http://${HOST}:${port}/read?id=${ids.sprints[0]}`, performance.now(), floor);
     for (const s of floorScenarios(ids)) {
-      if (ONLY && !ONLY.some((o) => s.name.includes(o))) continue;
+      if (skipped(s)) continue;
       rows.push(await betweenBaselines(baseline, () => measure(`http://${HOST}:${port}`, s, floor.pid)));
     }
   } finally {
@@ -479,7 +480,7 @@ async function scrumdPhase(
     console.error(`scrumd (${title}) answered ${startupMs.toFixed(0)} ms after start`);
     const rows: Measured[] = [];
     for (const s of scenarios(ids)) {
-      if (ONLY && !ONLY.some((o) => s.name.includes(o))) continue;
+      if (skipped(s)) continue;
       if (s.target?.kind !== 'rpsRatio') {
         rows.push(await measure(origin, s, child.pid));
         continue;

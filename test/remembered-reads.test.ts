@@ -4,6 +4,7 @@
  * still be seen by the very next call — whoever made it, over REST or (adding rows) another connection.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -100,6 +101,49 @@ test('rows another connection adds to the file (scrumd user add / webhook add wh
     assert.equal((await t.admin.result('user.get', { ID: id }))[0]?.NAME, 'Elsewhere');
   } finally {
     await other.close();
+    await t.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('totals and rows another connection changes (scrumd user add, a second connection’s UPDATE) are seen by the next call', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'scrumd-remembered-'));
+  const file = join(dir, 'changed.db');
+  const t = await startTestServer({ database: file });
+  try {
+    const group = await createScrum(t.admin, 'Named here');
+    const users = async () => (await t.admin.call('user.get', {})).body as { result: unknown[]; total: number };
+    const groupName = async () => (await t.admin.result('sonet_group.get', { FILTER: { ID: group } }))[0]?.NAME as string;
+    const groupTotal = async () => (await t.admin.call('sonet_group.get', {})).body.total as number;
+    // read twice: the second answer comes from memory
+    for (let i = 0; i < 2; i++) assert.equal((await users()).total, 1);
+    for (let i = 0; i < 2; i++) assert.equal(await groupName(), 'Named here');
+    for (let i = 0; i < 2; i++) assert.equal(await groupTotal(), 1);
+
+    // `scrumd user add` on the same file while the server runs: the command line as a real process
+    const added = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'user', 'add', '--email', 'cli.added@example.com', '--name', 'Cli', '--database', file], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.equal(added.status, 0, added.stderr);
+    const listed = await users();
+    assert.equal(listed.result.length, 2);
+    assert.equal(listed.total, 2, 'the total counts the row the command line added');
+
+    // another connection changes a row the server has remembered, and adds one it has counted
+    const other = new BetterSqlite3(file);
+    try {
+      other.pragma('busy_timeout = 5000');
+      other.prepare('update sonet_groups set name = ? where id = ?').run('Renamed elsewhere', group);
+      other
+        .prepare('insert into sonet_groups (name, owner_id, date_create, date_update, date_activity) values (?, 1, 1, 1, 1)')
+        .run('Added elsewhere');
+    } finally {
+      other.close();
+    }
+    assert.equal(await groupName(), 'Renamed elsewhere');
+    assert.equal(await groupTotal(), 2);
+  } finally {
     await t.close();
     rmSync(dir, { recursive: true, force: true });
   }
@@ -240,6 +284,36 @@ describe('remembered reads in the store', () => {
       );
       assert.equal((await nameOf.first(db, id))?.name, 'Committed');
     });
+  });
+
+  test('a commit of another connection to the file forgets what was remembered, per read or once per request', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scrumd-remembered-'));
+    const file = join(dir, 'versions.db');
+    const sole = await openStore(file, { soleProcess: true });
+    const other = new BetterSqlite3(file);
+    try {
+      other.pragma('busy_timeout = 5000');
+      const rename = (id: number, name: string) => other.prepare('update users set name = ? where id = ?').run(name, id);
+      const id = await createUser(sole.db, { email: 'versions@example.com', fields: { NAME: 'Mine' } }, nowSeconds());
+      const first = await nameOf.first(sole.db, id);
+      assert.equal(await nameOf.first(sole.db, id), first, 'remembered');
+      rename(id, 'Theirs');
+      assert.equal((await nameOf.first(sole.db, id))?.name, 'Theirs', 'no request started: every remembered answer asks SQLite');
+      const again = await nameOf.first(sole.db, id);
+      assert.equal(await nameOf.first(sole.db, id), again, 'remembered again once read');
+
+      sole.requestBegins();
+      assert.equal(await nameOf.first(sole.db, id), again, 'nobody else committed: still remembered');
+      rename(id, 'Theirs again');
+      sole.requestBegins();
+      assert.equal((await nameOf.first(sole.db, id))?.name, 'Theirs again', 'the next request sees the commit');
+      await sole.db.updateTable('users').set({ name: 'Mine again' }).where('id', '=', id).execute();
+      assert.equal((await nameOf.first(sole.db, id))?.name, 'Mine again', 'and its own writes as before');
+    } finally {
+      other.close();
+      await sole.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('without soleProcess nothing is remembered: another connection’s change is read', async () => {

@@ -37,6 +37,12 @@ export interface Store {
    * transaction run directly on its connection, which the transaction holds until it ends.
    */
   transaction<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T>;
+  /**
+   * A request begins. Where reads are remembered (soleProcess on SQLite), its first remembered answer
+   * asks SQLite whether another connection committed to the file, and forgets everything if one did
+   * (writeTracking.ts). Nothing elsewhere.
+   */
+  requestBegins(): void;
   close(): Promise<void>;
 }
 
@@ -46,7 +52,7 @@ export interface StoreOptions {
    * is synced once for every answer, shared by concurrent writers (groupCommit.ts), instead of inside
    * every COMMIT — other processes would see commits before they are synced, so `serve --workers N`
    * keeps synchronous=FULL. And reads marked `remember` (prepared.ts) are answered from memory until
-   * a write to a table they read: only this process changes those rows (the command line only adds rows).
+   * a write to a table they read, or a commit of another connection (the command line, a script).
    */
   soleProcess?: boolean;
 }
@@ -210,6 +216,7 @@ export async function openStore(location: string, options: StoreOptions = {}): P
   let groupCommit: GroupCommit | undefined;
   let afterMigrations = () => {};
   let transactionReader: DirectReader | undefined;
+  let requestBegins = () => {};
   if (isPostgresUrl(location)) {
     dialect = 'postgres';
     const pool = new pg.Pool({ connectionString: location, max: 10 });
@@ -250,6 +257,7 @@ export async function openStore(location: string, options: StoreOptions = {}): P
       ...(writes ? { writes } : {}),
     });
     afterMigrations = () => writes?.learnSchema(sqlite);
+    if (writes) requestBegins = () => writes.requestBegins();
     // Inside a transaction its own reads are the only statements on the connection (Kysely's driver
     // holds the connection's lock until COMMIT or ROLLBACK), so they too can run at once; nothing
     // read inside a transaction is remembered (no `writes`): it may not be committed.
@@ -271,6 +279,7 @@ export async function openStore(location: string, options: StoreOptions = {}): P
         if (transactionReader) registerDirectReader(trx, transactionReader);
         return fn(trx);
       }),
+    requestBegins,
     close: async () => {
       try {
         await groupCommit?.close();

@@ -41,8 +41,9 @@ export interface DirectReader {
    */
   read(sql: string, parameters: readonly unknown[]): unknown[] | undefined;
   /**
-   * Only for a database no other process changes (see `remember` below): which tables were written
-   * when, through this database. Absent: nothing is remembered.
+   * Only for a database one serving process alone uses (see `remember` below): which tables were
+   * written when, through this database — or by another connection, as SQLite reports it. Absent:
+   * nothing is remembered.
    */
   writes?: WriteClock;
 }
@@ -58,12 +59,13 @@ export interface PreparedOptions {
   /**
    * Remember the rows found, per arguments: a later call with the same arguments answers from memory
    * instead of running the statement again, until a table the query reads is written. Only where the store allows it (a
-   * SQLite database this one process alone writes: `:memory:` or a file served by one process), only
-   * outside transactions, and only rows that were found (an empty answer is read again next time, so a
-   * row another process adds — `scrumd user add` while the server runs — is seen at once). A write to
-   * any table the query may read (any table its SQL names) or that such a table's foreign keys' actions
-   * reach forgets them at once. The rows are frozen: callers must copy, not change them. For the lookups
-   * that (nearly) every call makes: credentials, a sprint, a group role.
+   * SQLite database one process serves: `:memory:` or a file served without `--workers`), only
+   * outside transactions, and only rows that were found (an empty answer is read again next time). A
+   * write to any table the query may read (any table its SQL names) or that such a table's foreign
+   * keys' actions reach forgets them at once; a commit of another connection to the file (`scrumd user
+   * add` while the server runs, a script) forgets everything before the next request is answered
+   * (writeTracking.ts: `PRAGMA data_version`). The rows are frozen: callers must copy, not change them.
+   * For the lookups that (nearly) every call makes: credentials, a sprint, a group role.
    */
   remember?: boolean;
 }

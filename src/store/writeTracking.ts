@@ -4,6 +4,13 @@
  * statements. A write to a table also counts for every table its foreign keys' actions may change
  * (a deleted user takes its webhooks and memberships along: ON DELETE CASCADE), as the schema says.
  * A statement whose table cannot be told counts for every table.
+ *
+ * Other connections (`scrumd user add`, a script, the sqlite3 shell) may commit to the same file at any
+ * time; their statements are not seen here. SQLite tells: `PRAGMA data_version` changes on a connection
+ * when another connection has committed since it was last read. A commit seen that way counts for every
+ * table. The pragma costs about as much as a point read (it opens a read transaction), so where the
+ * server says when a request begins (`requestBegins`) it is read once per request, at the first
+ * remembered answer the request would get; until then it is read before every remembered answer.
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import { memoized } from '../memo.js';
@@ -17,7 +24,10 @@ const TRANSACTION_CONTROL = /^\s*(?:begin|commit|end|rollback|savepoint|release)
 export interface WriteClock {
   /** the count of write statements so far */
   now(): number;
-  /** whether none of these tables was written after `at` (a value of now()) */
+  /**
+   * Whether none of these tables was written after `at` (a value of now()), by this connection or —
+   * when SQLite says another connection committed since the last look — by another.
+   */
   unchangedSince(tables: readonly string[], at: number): boolean;
   /**
    * The tables a statement may read: every table of the schema whose name occurs in it as a word,
@@ -36,6 +46,14 @@ export class WriteTracker implements WriteClock {
   private reach: Map<string, readonly string[]> | undefined;
   /** tablesIn, once the schema is known (remembered by statement: the same few statements recur) */
   private tablesOf: ((sql: string) => readonly string[]) | undefined;
+  /** reads the connection's `PRAGMA data_version`; known with the schema */
+  private dataVersion: (() => unknown) | undefined;
+  /** its value at the last look */
+  private seenVersion: unknown;
+  /** requestBegins was ever called: look once per request instead of before every remembered answer */
+  private perRequest = false;
+  /** the current request has looked already */
+  private looked = false;
 
   /** Reads the tables and their foreign keys' actions (after the migrations). */
   learnSchema(sqlite: BetterSqlite3.Database): void {
@@ -67,6 +85,29 @@ export class WriteTracker implements WriteClock {
     // lower-cased table name → the name as the schema has it (SQL names are case-insensitive)
     const canonical = new Map(tables.map((t) => [t.toLowerCase(), t]));
     this.tablesOf = memoized((sql: string) => [...new Set(Array.from(sql.matchAll(names), (m) => canonical.get(m[1]!.toLowerCase())!))], 2_000);
+    const version = sqlite.prepare('pragma data_version').pluck();
+    this.dataVersion = () => version.get();
+    this.seenVersion = this.dataVersion();
+    this.everything = ++this.clock;
+  }
+
+  /**
+   * A request begins: the next remembered answer first asks SQLite whether another connection
+   * committed (once for the whole request: what another process committed before the request began is
+   * seen; what it commits while the request runs may or may not be, as with any concurrent write).
+   */
+  requestBegins(): void {
+    this.perRequest = true;
+    this.looked = false;
+  }
+
+  /** Counts a commit of another connection, if SQLite reports one since the last look, for every table. */
+  private lookForOtherConnections(): void {
+    if (this.perRequest && this.looked) return;
+    this.looked = true;
+    const version = this.dataVersion?.();
+    if (version === this.seenVersion) return;
+    this.seenVersion = version;
     this.everything = ++this.clock;
   }
 
@@ -88,6 +129,7 @@ export class WriteTracker implements WriteClock {
   }
 
   unchangedSince(tables: readonly string[], at: number): boolean {
+    this.lookForOtherConnections();
     if (this.everything > at) return false;
     for (const t of tables) if ((this.last.get(t) ?? 0) > at) return false;
     return true;

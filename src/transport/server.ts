@@ -66,6 +66,8 @@ export function buildServer(app: App, registry: MethodRegistry, fastify: Fastify
 
   fastify.addHook('onRequest', (req, _reply, done) => {
     req.scrumdStart = preciseNow();
+    // what another connection committed before this request is seen by it (remembered reads)
+    app.store.requestBegins();
     done();
   });
   // No answer leaves before the writes it follows are on disk (group commit: src/store/groupCommit.ts).

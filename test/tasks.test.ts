@@ -42,6 +42,8 @@ async function listIds(c: Client, params: Record<string, unknown>): Promise<numb
   return r.body.result.tasks.map((x: { id: string }) => Number(x.id));
 }
 
+const tagTitles = (tags: unknown) => Object.values(tags as Record<string, { title: string }>).map((x) => x.title).sort();
+
 const DEFAULT_KEYS = [
   'id', 'parentId', 'title', 'description', 'mark', 'priority', 'multitask', 'notViewed', 'replicate', 'stageId',
   'sprintId', 'backlogId', 'createdBy', 'createdDate', 'responsibleId', 'changedBy', 'changedDate', 'statusChangedBy',
@@ -159,10 +161,10 @@ describe('tasks.task.add', () => {
     assert.equal(task.groupId, String(g));
     assert.deepEqual(task.group, { id: String(g), name: 'Plain', opened: false, membersCount: 1, image: '', additionalData: [] });
     const tags = await get(admin, task.id, ['ID', 'TAGS']);
-    assert.deepEqual(tags.body.result.task.tags.sort(), ['api', 'ui']);
+    assert.deepEqual(tagTitles(tags.body.result.task.tags), ['api', 'ui']);
   });
 
-  test('normalization: title cut to 250 characters, unknown priority → 1, lower-case keys ignored, STATUS 5 closes', async () => {
+  test('normalization: title cut to 250 characters, unknown priority → 1, lower-case keys ignored, STATUS 5 is no status change', async () => {
     const long = 'x'.repeat(300);
     const a = await add(admin, { TITLE: long, RESPONSIBLE_ID: 1, PRIORITY: 7, title: 'ignored', description: 'ignored' });
     assert.equal(a.title, 'x'.repeat(250));
@@ -170,8 +172,9 @@ describe('tasks.task.add', () => {
     assert.equal(a.description, '');
     const b = await add(admin, { TITLE: 'Done at birth', RESPONSIBLE_ID: 1, STATUS: 5 });
     assert.equal(b.status, '5');
-    assert.equal(b.closedBy, '1');
-    assert.match(b.closedDate, ISO_OFFSET);
+    // add is not a status change: no CLOSED_* (platform.md §8.3.3)
+    assert.equal(b.closedBy, null);
+    assert.equal(b.closedDate, null);
   });
 
   test('dates are read and written in the portal time zone; "" and unreadable dates are no date', async () => {
@@ -311,7 +314,7 @@ describe('tasks.task.get', () => {
     const r = await get(admin, task.id, ['ID', 'TITLE', 'STATUS', 'GROUP_ID', 'RESPONSIBLE_ID', 'TAGS', 'NOPE', 'created_by']);
     const o = r.body.result.task;
     assert.deepEqual(Object.keys(o), ['id', 'title', 'status', 'groupId', 'responsibleId', 'favorite', 'group', 'responsible', 'tags', 'action']);
-    assert.deepEqual(o.tags, ['t1']);
+    assert.deepEqual(tagTitles(o.tags), ['t1']);
     assert.equal(o.group.id, String(g));
     assert.equal(o.responsible.name, 'Bob Test');
     // without GROUP_ID the group block is an empty array; CREATED_BY adds the creator block
@@ -394,7 +397,7 @@ describe('tasks.task.update', () => {
     assert.equal(o.description, 'keep');
     assert.equal(o.responsibleId, String(u.userId));
     assert.equal(o.changedBy, '1');
-    assert.deepEqual((await get(admin, task.id, ['TAGS'])).body.result.task.tags, ['b', 'c']);
+    assert.deepEqual(tagTitles((await get(admin, task.id, ['TAGS'])).body.result.task.tags), ['b', 'c']);
     assert.deepEqual((await get(admin, task.id)).body.result.task, o);
   });
 
@@ -405,7 +408,7 @@ describe('tasks.task.update', () => {
     assert.deepEqual(r.body.result.task, task);
   });
 
-  test('STATUS 5 sets closedDate/closedBy, leaving 5 clears them; STATUS 1 is kept on update', async () => {
+  test('STATUS 5 sets closedDate/closedBy, leaving 5 clears them; STATUS 1 is read as 2 on update', async () => {
     const task = await add(admin, { TITLE: 'Close me', RESPONSIBLE_ID: 1 });
     const done = (await admin.result('tasks.task.update', { taskId: task.id, fields: { STATUS: 5 } })).task;
     assert.equal(done.status, '5');
@@ -417,14 +420,15 @@ describe('tasks.task.update', () => {
     assert.equal(back.closedBy, null);
     assert.equal(back.closedDate, null);
     const one = (await admin.result('tasks.task.update', { taskId: task.id, fields: { STATUS: 1 } })).task;
-    assert.equal(one.status, '1');
+    assert.equal(one.status, '2');
   });
 
-  test('TASK_CONTROL: the responsible person completing gets 4, the creator gets 5', async () => {
+  test('TASK_CONTROL: update stores STATUS 5 as given, whoever sends it (platform.md §8.6)', async () => {
     const c = await t.user();
     const r = await t.user();
     const task = await add(c, { TITLE: 'Controlled', RESPONSIBLE_ID: r.userId, TASK_CONTROL: 'Y' });
-    assert.equal((await r.result('tasks.task.update', { taskId: task.id, fields: { STATUS: 5 } })).task.status, '4');
+    assert.equal((await r.result('tasks.task.update', { taskId: task.id, fields: { STATUS: 5 } })).task.status, '5');
+    await c.result('tasks.task.update', { taskId: task.id, fields: { STATUS: 2 } });
     assert.equal((await c.result('tasks.task.update', { taskId: task.id, fields: { STATUS: 5 } })).task.status, '5');
   });
 
@@ -595,7 +599,9 @@ describe('status actions', () => {
     assert.equal(got.action.remove, false);
     const pending = (await r.result('tasks.task.complete', { taskId: task.id })).task;
     assert.equal(pending.status, '4');
-    assert.equal(pending.closedDate, null);
+    // status 4 already holds who declared the task done and when (platform.md §8.8)
+    assert.equal(pending.closedBy, String(r.userId));
+    assert.match(pending.closedDate, ISO_OFFSET);
     assert.equal((await get(c, task.id)).body.result.task.action.approve, true);
     assert.equal(pending.action.approve, false);
     assert.equal((await c.result('tasks.task.renew', { taskId: task.id })).task.status, '2');
@@ -762,18 +768,18 @@ describe('tasks.task.list', () => {
     assert.equal('total' in r.body, false);
   });
 
-  test('element shape: selected fields, subStatus with STATUS, favorite, group; no action or newCommentsCount', async () => {
+  test('element shape: selected fields, subStatus with STATUS, group; favorite only by default; no action', async () => {
     const r = await admin.call('tasks.task.list', { filter: { ID: ids[0] }, select: ['ID', 'TITLE', 'STATUS'] });
-    assert.deepEqual(r.body.result.tasks, [{ id: String(ids[0]), title: 'Page task 000', status: '2', subStatus: '2', favorite: 'N', group: [] }]);
+    assert.deepEqual(r.body.result.tasks, [{ id: String(ids[0]), title: 'Page task 000', status: '2', subStatus: '2', group: [] }]);
     assert.equal(r.body.total, 1);
     const full = (await admin.call('tasks.task.list', { filter: { ID: ids[0] } })).body.result.tasks[0];
-    const expected = DEFAULT_KEYS.filter((k) => !['newCommentsCount', 'action', 'checkListTree', 'checkListCanAdd'].includes(k));
+    const expected = DEFAULT_KEYS.filter((k) => !['action', 'checkListTree', 'checkListCanAdd'].includes(k));
     const statusAt = expected.indexOf('status');
     expected.splice(statusAt + 1, 0, 'subStatus');
     assert.deepEqual(Object.keys(full), expected);
     assert.equal(full.group.id, String(g));
     const noStatus = (await admin.call('tasks.task.list', { filter: { ID: ids[0] }, select: ['ID'] })).body.result.tasks[0];
-    assert.deepEqual(noStatus, { id: String(ids[0]), favorite: 'N', group: [] });
+    assert.deepEqual(noStatus, { id: String(ids[0]), group: [] });
   });
 
   test('an empty match is {tasks: []} with total 0; non-map parameters are binding errors', async () => {
@@ -803,7 +809,9 @@ describe('tasks.task.list filters', () => {
     T.a = await add(admin, { TITLE: 'Login screen', RESPONSIBLE_ID: u.userId, GROUP_ID: g, PRIORITY: 2, TAGS: ['ui'], DEADLINE: '2020-01-01T00:00:00+00:00' });
     T.b = await add(admin, { TITLE: 'Logout button', RESPONSIBLE_ID: v.userId, GROUP_ID: g, ACCOMPLICES: [u.userId], TAGS: ['ui', 'api'], PARENT_ID: T.a.id });
     T.c = await add(admin, { TITLE: 'API docs', RESPONSIBLE_ID: 1, GROUP_ID: g, AUDITORS: [v.userId], STATUS: 3, DEADLINE: '2099-01-01T00:00:00+00:00' });
-    T.d = await add(admin, { TITLE: 'Closed thing', RESPONSIBLE_ID: 1, GROUP_ID: g, STATUS: 5, MARK: 'N' });
+    T.d = await add(admin, { TITLE: 'Closed thing', RESPONSIBLE_ID: 1, GROUP_ID: g, MARK: 'N' });
+    // closed by a status change (add with STATUS 5 sets no CLOSED_DATE, platform.md §8.3.3)
+    await admin.result('tasks.task.update', { taskId: T.d.id, fields: { STATUS: 5 } });
   });
 
   const ids = (...keys: string[]) => keys.map((k) => Number(T[k].id)).sort((a, b) => b - a);
@@ -831,7 +839,7 @@ describe('tasks.task.list filters', () => {
     assert.deepEqual(await find({ STATUS: -1 }), ids('a'));
     assert.deepEqual(await find({ STATUS: 2 }), ids('b'));
     const r = await admin.call('tasks.task.list', { filter: { ID: T.a.id }, select: ['STATUS'] });
-    assert.deepEqual(r.body.result.tasks[0], { status: '2', subStatus: '-1', favorite: 'N', group: [] });
+    assert.deepEqual(r.body.result.tasks[0], { status: '2', subStatus: '-1', group: [] });
   });
 
   test('TITLE patterns, TAG, MARK', async () => {
@@ -887,8 +895,8 @@ describe('tasks.task.list filters', () => {
     assert.deepEqual(await listIds(admin, { filter: { STAGE_ID: board.NEW } }), [Number(inSprint.id)]);
     const r = await admin.call('tasks.task.list', { filter: { GROUP_ID: s }, select: ['ID', 'SPRINT_ID', 'BACKLOG_ID', 'STAGE_ID'], order: { ID: 'asc' } });
     assert.deepEqual(r.body.result.tasks, [
-      { id: inBacklog.id, sprintId: null, backlogId: String(backlog.id), stageId: '0', favorite: 'N', group: [] },
-      { id: inSprint.id, sprintId: String(board.sprintId), backlogId: null, stageId: String(board.NEW), favorite: 'N', group: [] },
+      { id: inBacklog.id, sprintId: null, backlogId: String(backlog.id), stageId: '0', group: [] },
+      { id: inSprint.id, sprintId: String(board.sprintId), backlogId: null, stageId: String(board.NEW), group: [] },
     ]);
   });
 });

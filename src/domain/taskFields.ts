@@ -28,15 +28,15 @@ export interface FieldInfo {
 const YES_NO = { Y: 'Yes', N: 'No' };
 
 /**
- * tasks.task.getFields in the docs order (docs "tasks.task.getFields"), plus DESCRIPTION_IN_BBCODE
- * (a field of §3.7 the docs list omits). No UF_* fields: task user fields are left out (§13.1).
+ * tasks.task.getFields in the docs order (docs "tasks.task.getFields"): exactly the reference's field
+ * info (platform.md §8.2) — no DESCRIPTION_IN_BBCODE, no TAGS (writable, but not getFields/select
+ * fields), no UF_* fields (task user fields are left out, §13.1).
  */
 export const FIELD_INFO: Readonly<Record<string, FieldInfo>> = {
   ID: { title: 'ID', type: 'integer', primary: true },
   PARENT_ID: { title: 'Base Task ID', type: 'integer', default: 0 },
   TITLE: { title: 'Title', type: 'string', required: true },
   DESCRIPTION: { title: 'Description', type: 'string' },
-  DESCRIPTION_IN_BBCODE: { title: null, type: 'enum', values: YES_NO, default: 'Y' },
   MARK: { title: 'Rating', type: 'enum', values: { N: 'Negative', P: 'Positive' }, default: null },
   PRIORITY: { title: 'Priority', type: 'enum', values: { 2: 'High', 1: 'Medium', 0: 'Low' }, default: 1 },
   STATUS: {
@@ -144,15 +144,23 @@ function selection(fields: string[], tags: boolean): Selection {
 
 /**
  * `select` absent, empty or containing "*" → the default selection; otherwise the listed names that
- * getFields knows, in the order given, plus FAVORITE; unknown names are dropped silently.
+ * getFields knows, in the order given (unknown names — TAGS and DESCRIPTION_IN_BBCODE too — dropped
+ * silently), then DESCRIPTION_IN_BBCODE whenever DESCRIPTION is selected (the reference reads the two
+ * together), then — for tasks.task.get, not tasks.task.list — FAVORITE (platform.md §8.4, §8.5.1).
+ * In a list, NEW_COMMENTS_COUNT brings CREATED_DATE and VIEWED_DATE (`unverified:` their position;
+ * appended after the listed names).
  */
-export function parseSelect(values: readonly unknown[]): Selection {
+export function parseSelect(values: readonly unknown[], mode: 'get' | 'list' = 'get'): Selection {
   const names = values.filter((v): v is string => typeof v === 'string');
   const tags = names.includes('TAGS');
   if (values.length === 0 || names.includes('*')) return selection([...DEFAULT_SELECT], tags);
   const out: string[] = [];
   for (const n of names) if (isKnownField(n) && !out.includes(n)) out.push(n);
-  if (!out.includes('FAVORITE')) out.push('FAVORITE');
+  if (mode === 'list' && out.includes('NEW_COMMENTS_COUNT')) {
+    for (const n of ['CREATED_DATE', 'VIEWED_DATE']) if (!out.includes(n)) out.push(n);
+  }
+  if (out.includes('DESCRIPTION')) out.push('DESCRIPTION_IN_BBCODE');
+  if (mode === 'get' && !out.includes('FAVORITE')) out.push('FAVORITE');
   return selection(out, tags);
 }
 
@@ -239,4 +247,33 @@ export function fieldValue(name: string, t: LoadedTask, ctx: FieldContext): unkn
     case 'CHECKLIST': return [];
     default: return null;
   }
+}
+
+/**
+ * The stable number of a tag name (platform.md §8.1 lets a local server number tags with any stable
+ * positive integer): FNV-1a over the name's UTF-8 bytes, 31 bits, never 0. The same name has the same
+ * id on every task and every read.
+ */
+export function tagId(name: string): number {
+  let h = 0x811c9dc5;
+  for (const byte of Buffer.from(name, 'utf8')) {
+    h ^= byte;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return (h & 0x7fffffff) || 1;
+}
+
+/**
+ * The `tags` block (platform.md §8.1): a map from tag id to `{id, title}`, `[]` (an empty PHP array)
+ * when the task has none. Two names of one task with the same number take the next free ones.
+ */
+export function tagsBlock(names: readonly string[]): Record<string, { id: number; title: string }> | [] {
+  if (names.length === 0) return [];
+  const out: Record<string, { id: number; title: string }> = Object.create(null) as Record<string, { id: number; title: string }>;
+  for (const title of names) {
+    let id = tagId(title);
+    while (String(id) in out) id = id >= 0x7fffffff ? 1 : id + 1;
+    out[String(id)] = { id, title };
+  }
+  return out;
 }

@@ -15,7 +15,7 @@ import { preparedQuery } from '../store/prepared.js';
 import { getGroup } from './groups.js';
 import { onTaskAdded, onTaskDeleted, onTaskGroupChanged, onTaskStatusChanged, scrumPlacement, type CouplingContext } from './scrum/taskCoupling.js';
 import { TaskAccess, actionAllowed, actionMap, canInGroup, type StatusAction } from './taskAccess.js';
-import { fieldValue, lowerCamel, type LoadedTask, type Selection, type TaskRow } from './taskFields.js';
+import { fieldValue, lowerCamel, tagsBlock, type LoadedTask, type Selection, type TaskRow } from './taskFields.js';
 import { formattedName } from './users.js';
 
 /** Everything a task operation needs: the store (inside the call's transaction), the caller, the clock. */
@@ -319,11 +319,23 @@ async function isSelfOrDescendant(db: Kysely<Database>, taskId: number, candidat
   return false;
 }
 
-/** The checks of §8.3.2 check 4 in order; on update only for the fields passed (`existing` set). */
+/**
+ * The checks of §8.3.2 check 4 in the reference's order — title, status, parent, members, dates —
+ * reporting the first failure only; on update only for the fields passed (`existing` set).
+ */
 async function validate(ctx: TaskContext, input: TaskInput, existing?: TaskRow): Promise<void> {
   const adding = existing === undefined;
   if (adding || input.title !== undefined) {
     if ((input.title ?? '') === '') throw validationError('Task title is not specified');
+  }
+  // 1–6 only (1 is read as 2); 7, the legacy "declined", is refused as well (platform.md §3.7.1)
+  if (input.status !== undefined && (input.status < 1 || input.status > 6)) throw validationError('Incorrect status');
+  if (input.parentId !== undefined && input.parentId > 0) {
+    if (existing && input.parentId === existing.id) throw validationError('Cannot bind the node to itself');
+    if (!(await parentReadable(ctx, input.parentId))) throw validationError('Task specified in the "Parent Task" field not found');
+    if (existing && (await isSelfOrDescendant(ctx.db, existing.id, input.parentId))) {
+      throw validationError('Creating cyclic links in tasks is prohibited');
+    }
   }
   if (adding || input.responsibleId !== undefined) {
     const r = input.responsibleId ?? 0;
@@ -332,15 +344,8 @@ async function validate(ctx: TaskContext, input: TaskInput, existing?: TaskRow):
   }
   if (input.createdBy !== undefined && input.createdBy > 0 && !(await userExists(ctx.db, input.createdBy))) {
     // `unverified:` not in the platform spec's list; a creator that is no user would leave a dangling id.
+    // Checked with the other members, after the responsible person.
     throw validationError('User specified in the "Created By" field not found');
-  }
-  if (input.status !== undefined && (input.status < 1 || input.status > 7)) throw validationError('Incorrect status');
-  if (input.parentId !== undefined && input.parentId > 0) {
-    if (existing && input.parentId === existing.id) throw validationError('Cannot bind the node to itself');
-    if (!(await parentReadable(ctx, input.parentId))) throw validationError('Task specified in the "Parent Task" field not found');
-    if (existing && (await isSelfOrDescendant(ctx.db, existing.id, input.parentId))) {
-      throw validationError('Creating cyclic links in tasks is prohibited');
-    }
   }
   const planPassed = input.dates.start_date_plan !== undefined || input.dates.end_date_plan !== undefined;
   if (adding || planPassed) {
@@ -377,16 +382,21 @@ function completionStatus(task: Pick<TaskRow, 'task_control' | 'created_by'>, ca
   return task.task_control === 'Y' && task.created_by !== caller.userId ? 4 : 5;
 }
 
-/** The columns a status change sets (platform.md §8.6 effects). */
-function statusColumns(ctx: TaskContext, from: number, to: number): Updateable<TaskTable> {
+/**
+ * The columns a status change from `from` to `to` (≠ `from`) sets (platform.md §8.8 "Status columns"):
+ * entering 4 or 5 sets CLOSED_BY/CLOSED_DATE, entering 2, 3 or 6 clears them, entering 3 sets
+ * DATE_START (unless `dateStartGiven`: the same update passes DATE_START).
+ */
+function statusColumns(ctx: TaskContext, to: number, dateStartGiven = false): Updateable<TaskTable> {
   const set: Updateable<TaskTable> = { status: to, status_changed_date: ctx.now, status_changed_by: ctx.caller.userId };
-  if (to === 5 && from !== 5) {
+  if (to === 4 || to === 5) {
     set.closed_date = ctx.now;
     set.closed_by = ctx.caller.userId;
-  } else if (from === 5 && to !== 5) {
+  } else if (to === 2 || to === 3 || to === 6) {
     set.closed_date = null;
     set.closed_by = null;
   }
+  if (to === 3 && !dateStartGiven) set.date_start = ctx.now;
   return set;
 }
 
@@ -413,7 +423,8 @@ export async function addTask(ctx: TaskContext, fields: unknown): Promise<number
       created_by: createdBy,
       changed_by: caller.userId,
       status_changed_by: caller.userId,
-      closed_by: status === 5 ? caller.userId : null,
+      // not a status change: a STATUS of 3–6 gets no CLOSED_*/DATE_START (platform.md §8.3.3)
+      closed_by: null,
       group_id: groupId,
       parent_id: input.parentId ? input.parentId : null,
       stage_id: 0,
@@ -425,7 +436,7 @@ export async function addTask(ctx: TaskContext, fields: unknown): Promise<number
       changed_date: now,
       status_changed_date: now,
       activity_date: now,
-      closed_date: status === 5 ? now : null,
+      closed_date: null,
       time_estimate: input.timeEstimate ?? 0,
       task_control: input.flags.task_control ?? 'N',
       allow_change_deadline: input.flags.allow_change_deadline ?? 'N',
@@ -483,11 +494,13 @@ export async function updateTask(ctx: TaskContext, taskId: number, fields: unkno
 
   const oldStatus = task.status;
   let newStatus = oldStatus;
-  if (input.status !== undefined && input.status !== oldStatus) {
-    newStatus = input.status;
-    // The TASK_CONTROL rule of tasks.task.complete applies to STATUS 5 as well (platform.md §8.6, recommended).
-    if (newStatus === 5) newStatus = completionStatus({ task_control: input.flags.task_control ?? task.task_control, created_by: set.created_by ?? task.created_by }, caller);
-    if (newStatus !== oldStatus) Object.assign(set, statusColumns(ctx, oldStatus, newStatus));
+  if (input.status !== undefined) {
+    // STATUS passed at all sets STATUS_CHANGED_DATE; the rest only when it changes. 1 is read as 2.
+    // Stored as given: TASK_CONTROL does not turn 5 into 4 here — that is tasks.task.complete's rule
+    // (platform.md §8.6, §8.8).
+    set.status_changed_date = now;
+    newStatus = input.status === 1 ? 2 : input.status;
+    if (newStatus !== oldStatus) Object.assign(set, statusColumns(ctx, newStatus, input.dates.date_start !== undefined));
   }
   await db.updateTable('tasks').set(set).where('id', '=', taskId).execute();
   if (input.accomplices) await writeMembers(db, taskId, 'A', input.accomplices);
@@ -514,7 +527,7 @@ export async function changeStatus(ctx: TaskContext, taskId: number, action: Sta
     : 2;
   await ctx.db
     .updateTable('tasks')
-    .set({ ...statusColumns(ctx, task.status, to), changed_date: ctx.now, changed_by: ctx.caller.userId, activity_date: ctx.now })
+    .set({ ...statusColumns(ctx, to), changed_date: ctx.now, changed_by: ctx.caller.userId, activity_date: ctx.now })
     .where('id', '=', taskId)
     .execute();
   const after = await getTaskRow(ctx.db, taskId);
@@ -608,9 +621,9 @@ function emptyCheckListTree(userId: number) {
 }
 
 /**
- * Renders task objects in the given order. `get` mode (get/add/update/status actions) adds
- * `newCommentsCount` (when selected), `action` and the check-list blocks; `list` mode adds `subStatus`
- * (with STATUS) and leaves those out.
+ * Renders task objects in the given order. `get` mode (get/add/update/status actions) adds `action`
+ * and the check-list blocks; `list` mode adds `subStatus` (with STATUS) and leaves those out. Both
+ * add `newCommentsCount` when NEW_COMMENTS_COUNT is selected.
  */
 export async function renderTasks(ctx: TaskContext, tasks: readonly LoadedTask[], sel: Selection, mode: RenderMode) {
   const { db } = ctx;
@@ -639,9 +652,10 @@ export async function renderTasks(ctx: TaskContext, tasks: readonly LoadedTask[]
     if (sel.has('RESPONSIBLE_ID') && users.has(t.responsible_id)) o.responsible = users.get(t.responsible_id);
     if (sel.has('ACCOMPLICES')) o.accomplicesData = usersData(t.accomplices, users);
     if (sel.has('AUDITORS')) o.auditorsData = usersData(t.auditors, users);
-    if (sel.tags) o.tags = [...t.tags];
+    if (sel.tags) o.tags = tagsBlock(t.tags);
+    // exactly when NEW_COMMENTS_COUNT is selected, in lists too (platform.md §8.1)
+    if (sel.has('NEW_COMMENTS_COUNT')) o.newCommentsCount = 0;
     if (mode === 'get') {
-      if (sel.has('NEW_COMMENTS_COUNT')) o.newCommentsCount = 0;
       const access = await accessOf(ctx, t);
       o.action = actionMap(access, t.status, {
         allowChangeDeadline: t.allow_change_deadline === 'Y',

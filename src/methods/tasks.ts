@@ -93,7 +93,7 @@ export const taskMethods = family(['task'], {
     ]);
     const tc = taskContext(ctx);
     const page = await listTaskIds(tc.db, tc, { filter, order, params, start: ctx.start });
-    const selection = parseSelect(phpValues(select));
+    const selection = parseSelect(phpValues(select), 'list');
     const loaded = await loadTasks(tc.db, page.ids, columnsForList(selection));
     const tasks = page.ids.map((id) => loaded.get(id)).filter((t) => t !== undefined);
     const rendered = await renderTasks(tc, tasks, selection, 'list');

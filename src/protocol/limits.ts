@@ -4,6 +4,7 @@
  * the operating-time account per (credential, method) in one-minute buckets answering 429
  * OPERATION_TIME_LIMIT.
  */
+import { sql } from 'kysely';
 import type { App } from '../app.js';
 import { RestError } from './errors.js';
 import type { Caller } from './registry.js';
@@ -38,18 +39,29 @@ export function operationTimeLimit(): RestError {
 /**
  * One request against the leaky bucket: drain by elapsed time, refuse without counting when the level
  * has reached the threshold, else count it. A burst of exactly `threshold` requests passes.
+ *
+ * One statement, atomic on both databases (SQLite ≥ 3.35 and PostgreSQL): a new bucket is inserted with
+ * the request counted; an existing one is updated only when the drained level is below the threshold,
+ * and the row comes back only then. A refused request writes nothing — the stored level and time give
+ * the same drained level later. Concurrent requests of one bucket (other processes included) wait for
+ * each other on the row instead of reading the same level, or racing to insert it.
  */
 export async function takeRequest(app: App, limits: LimitSettings, client: string, now: number): Promise<boolean> {
+  if (!(limits.threshold > 0)) return false;
   const key = `portal:${client}`;
-  return app.store.db.transaction().execute(async (trx) => {
-    const row = await trx.selectFrom('rate_buckets').selectAll().where('key', '=', key).executeTakeFirst();
-    const drained = row ? Math.max(0, row.level - limits.drainPerSecond * Math.max(0, now - row.updated_at)) : 0;
-    const allowed = drained < limits.threshold;
-    const level = allowed ? drained + 1 : drained;
-    if (row) await trx.updateTable('rate_buckets').set({ level, updated_at: now }).where('key', '=', key).execute();
-    else await trx.insertInto('rate_buckets').values({ key, level, updated_at: now }).execute();
-    return allowed;
-  });
+  const real = (v: number) => sql`cast(${v} as double precision)`;
+  // Requests are applied in arrival order, not in the order of their start times: time never goes back.
+  const later = sql`excluded.updated_at > rate_buckets.updated_at`;
+  const elapsed = sql`case when ${later} then excluded.updated_at - rate_buckets.updated_at else 0 end`;
+  const level = sql`rate_buckets.level - ${real(limits.drainPerSecond)} * ${elapsed}`;
+  const drained = sql`case when ${level} > 0 then ${level} else 0 end`;
+  const r = await sql<{ level: number }>`
+    insert into rate_buckets ("key", level, updated_at) values (${key}, 1, ${real(now)})
+    on conflict ("key") do update set level = ${drained} + 1,
+      updated_at = case when ${later} then excluded.updated_at else rate_buckets.updated_at end
+    where ${drained} < ${real(limits.threshold)}
+    returning level`.execute(app.store.db);
+  return r.rows.length > 0;
 }
 
 export function operatingAccount(caller: Caller, method: string): string {
@@ -78,7 +90,10 @@ export async function readOperating(app: App, account: string, now: number): Pro
   return { operating, resetAt: Math.floor(oldest + BUCKET_TTL) };
 }
 
-/** Adds a call's execution time to the current minute's bucket when it took more than 0.1 s. */
+/**
+ * Adds a call's execution time to the current minute's bucket when it took more than 0.1 s: one
+ * `insert … on conflict do update` adding to the stored value, atomic under concurrency on both databases.
+ */
 export async function recordOperating(app: App, account: string, seconds: number, now: number): Promise<void> {
   if (seconds <= RECORD_THRESHOLD) return;
   const minute = Math.floor(now / 60);

@@ -8,7 +8,7 @@ import { nowSeconds } from './portalTime.js';
 import { isPostgresUrl, openStore } from './store/db.js';
 import { localCaMaterial, ownMaterial, type TlsMaterial } from './transport/tls.js';
 import { dirname, join } from 'node:path';
-import { buildServer, createFastify } from './transport/server.js';
+import { buildServer, createFastify, type LoggerOption } from './transport/server.js';
 
 export interface RunningServer {
   app: App;
@@ -38,7 +38,7 @@ export function tlsMaterial(config: Config): TlsMaterial | undefined {
   return config.https ? localCaMaterial(tlsDirOf(config), config.host) : undefined;
 }
 
-export async function startServer(config: Config, opts: { logger?: boolean | { level?: string } } = {}): Promise<RunningServer> {
+export async function startServer(config: Config, opts: { logger?: LoggerOption } = {}): Promise<RunningServer> {
   const tls = tlsMaterial(config);
   const fastify = createFastify(config, opts.logger ?? { level: config.logLevel }, tls);
   const store = await openStore(config.database, { soleProcess: config.soleProcess });

@@ -28,7 +28,8 @@ class OrderedMap {
   /** `[]` when empty, a list when keys are 0…n−1 in order, an object otherwise. */
   toJSON(): unknown {
     if (this.entries.every(([k], i) => k === String(i))) return this.entries.map(([, v]) => v);
-    const o: PhpMap = {};
+    // no prototype: a command keyed `__proto__` is an own key like any other, and JSON shows it
+    const o: PhpMap = Object.create(null) as PhpMap;
     for (const [k, v] of this.entries) o[k] = v;
     return o;
   }

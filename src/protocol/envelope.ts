@@ -49,8 +49,21 @@ export function successBody(result: unknown, time: TimeBlock, next?: number, tot
   return body;
 }
 
+const XML_ESCAPES: Record<string, string> = { '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;', '\r': '&#13;' };
+
+/**
+ * Text content that is always well-formed XML 1.0: markup characters escaped, a carriage return kept as
+ * a reference (a parser would turn a literal one into a line feed), and the characters XML 1.0 cannot
+ * carry at all, not even as references — controls other than tab, line feed and carriage return,
+ * U+FFFE, U+FFFF and unpaired surrogates — replaced by U+FFFD. (unverified: the reference escapes
+ * markup only and so emits such characters as they are, which makes the whole answer unparsable; a
+ * client is better served by a readable answer with a replacement character.)
+ */
 function xmlEscape(s: string): string {
-  return s.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
+  // with the u flag, [\uD800-\uDFFF] matches unpaired surrogates only: a pair is one code point
+  return s
+    .replace(/[\x00-\x08\x0B\x0C\x0E-\x1F\uD800-\uDFFF\uFFFE\uFFFF]/gu, '\uFFFD')
+    .replace(/[<>&'"\r]/g, (c) => XML_ESCAPES[c]!);
 }
 
 function xmlName(key: string): string {

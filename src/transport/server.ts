@@ -3,13 +3,16 @@
  * (any HTTP method, repeated slashes collapsed, never a redirect), body reading, CORS headers,
  * and rendering of the envelope as JSON or XML.
  */
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { METHODS } from 'node:http';
+import type { Socket } from 'node:net';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { App } from '../app.js';
 import type { Config } from '../config.js';
 import { dispatch, errorResponse, type OutgoingResponse } from '../protocol/dispatch.js';
 import { preciseNow, toXml } from '../protocol/envelope.js';
 import { Errors } from '../protocol/errors.js';
 import { parsePhpQuery, urlDecode } from '../protocol/formDecoding.js';
+import { maskUrl, REDACT_PATHS } from '../protocol/redact.js';
 import type { MethodRegistry } from '../protocol/registry.js';
 import { decodeBody, mergeParams } from './requestBody.js';
 import { registerOauthRoutes } from './oauthRoutes.js';
@@ -24,6 +27,8 @@ const REST_HEADERS = {
 declare module 'fastify' {
   interface FastifyRequest {
     scrumdStart: number;
+    /** the Content-Type header as sent (Fastify's own parser sees a neutral one: see buildServer) */
+    scrumdContentType: string | undefined;
   }
 }
 
@@ -64,8 +69,20 @@ export function buildServer(app: App, registry: MethodRegistry, fastify: Fastify
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
+  // Every HTTP method Node's parser accepts is routed (protocol.md §1.6); only POST has a body to read.
+  for (const m of METHODS) {
+    if (m === 'CONNECT') continue; // Node hands CONNECT to the 'connect' event, never to a route
+    fastify.addHttpMethod(m, { hasBody: m === 'POST', overrideExisting: true });
+  }
+
   fastify.addHook('onRequest', (req, _reply, done) => {
     req.scrumdStart = preciseNow();
+    // Any Content-Type, malformed ones included, selects a decoding in decodeBody (protocol.md §2.1:
+    // an unknown or missing type means a urlencoded body); Fastify's parser, which refuses media types
+    // it cannot parse, is given a neutral one and the body is read raw.
+    const contentType = req.headers['content-type'];
+    req.scrumdContentType = contentType;
+    if (contentType !== undefined && req.method === 'POST') req.headers['content-type'] = 'application/octet-stream';
     // what another connection committed before this request is seen by it (remembered reads)
     app.store.requestBegins();
     done();
@@ -82,11 +99,13 @@ export function buildServer(app: App, registry: MethodRegistry, fastify: Fastify
 
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
     if (req.method === 'OPTIONS') return reply.code(200).headers(REST_HEADERS).send();
-    const qIndex = req.url.indexOf('?');
-    const query = parsePhpQuery(qIndex >= 0 ? req.url.slice(qIndex + 1) : '');
-    const body = req.method === 'POST' ? await decodeBody(req.body as Buffer | undefined, req.headers['content-type']) : null;
+    // the URL as sent: a path the router could not decode was rewritten for routing only (rewriteUrl)
+    const url = req.originalUrl;
+    const qIndex = url.indexOf('?');
+    const query = parsePhpQuery(qIndex >= 0 ? url.slice(qIndex + 1) : '');
+    const body = req.method === 'POST' ? await decodeBody(req.body as Buffer | undefined, req.scrumdContentType) : null;
     const res = await dispatch(app, registry, {
-      segments: restSegments(req.url),
+      segments: restSegments(url),
       params: mergeParams(query, body),
       bearer: bearerToken(req.headers.authorization),
       secure: req.protocol === 'https',
@@ -106,8 +125,9 @@ export function buildServer(app: App, registry: MethodRegistry, fastify: Fastify
       return send(reply, { status: e.status, body: e.body(), xml: false });
     }
     if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
-      // A request the HTTP layer could not read (bad content length, aborted body, …).
-      return send(reply, { status: 400, body: { error: 'INVALID_REQUEST', error_description: err.message }, xml: false });
+      // A request the HTTP layer could not read (bad content length, aborted body, …). Fastify's
+      // messages may quote the URL: the code names the problem, never the request.
+      return send(reply, { status: 400, body: { error: 'INVALID_REQUEST', error_description: requestProblem(err) }, xml: false });
     }
     req.log.error({ err }, 'unhandled error');
     const r = errorResponse(app, err);
@@ -120,16 +140,100 @@ export function buildServer(app: App, registry: MethodRegistry, fastify: Fastify
   return fastify;
 }
 
+/** A description of a request the HTTP layer refused that names no part of it (its URL may hold a secret). */
+function requestProblem(err: Error & { code?: string }): string {
+  switch (err.code) {
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return 'Request body size did not match Content-Length';
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_TYPE':
+      return 'Unsupported Media Type';
+    default:
+      return /url|\//i.test(err.message) ? 'Bad request' : err.message;
+  }
+}
+
+/**
+ * A path Fastify's router cannot percent-decode (`/rest/1/s3cr3t/user.current%`, `%zz`, `%ff`) is
+ * routed with every `%` escaped; the handler reads the URL as sent (`req.originalUrl`) and decodes
+ * it like PHP does (restSegments), so such a method name is simply not found (404 ERROR_METHOD_NOT_FOUND).
+ */
+function routableUrl(req: { url?: string }): string {
+  const url = req.url ?? '/';
+  if (!url.includes('%')) return url;
+  const q = url.search(/[?#]/);
+  const path = q >= 0 ? url.slice(0, q) : url;
+  try {
+    decodeURIComponent(path);
+    return url;
+  } catch {
+    return path.replace(/%/g, '%25') + (q >= 0 ? url.slice(q) : '');
+  }
+}
+
+const REST_HEADER_LINES = Object.entries(REST_HEADERS)
+  .map(([k, v]) => `${k}: ${v}\r\n`)
+  .join('');
+
+/**
+ * A request Node's HTTP parser refused (an unknown method token, malformed headers, a header
+ * section too large, a timeout): answered, like everything else, with an error envelope and the
+ * REST headers, never Fastify's own JSON.
+ */
+function clientError(this: FastifyInstance, err: Error & { code?: string }, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, text, description] =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'Request Timeout', 'Request timeout']
+      : err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'Request Header Fields Too Large', 'Request header fields too large']
+        : [400, 'Bad Request', 'Bad request'];
+  const body = JSON.stringify({ error: 'INVALID_REQUEST', error_description: description });
+  this.log.debug({ code: err.code }, 'malformed HTTP request');
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${text}\r\n${REST_HEADER_LINES}content-type: application/json; charset=utf-8\r\n` +
+        `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
+}
+
 /** Levels at which Fastify's per-request logs (`incoming request`, `request completed`: info) are printed. */
 const REQUEST_LOG_LEVELS = new Set(['info', 'debug', 'trace']);
 
-export function createFastify(config: Config, logger: boolean | { level?: string }, tls?: TlsMaterial): FastifyInstance {
+/** What a logger may be given as: off, on, or pino options (a level, a destination stream for tests). */
+export type LoggerOption = boolean | { level?: string; stream?: NodeJS.WritableStream };
+
+/** The request as logged: its URL without the webhook secret or credential parameters. */
+function loggedRequest(req: FastifyRequest) {
+  return {
+    method: req.method,
+    url: maskUrl(req.originalUrl ?? req.url),
+    host: req.host,
+    remoteAddress: req.ip,
+    remotePort: req.socket ? req.socket.remotePort : undefined,
+  };
+}
+
+export function createFastify(config: Config, logger: LoggerOption, tls?: TlsMaterial): FastifyInstance {
   // Unless request logs are printed, requests log through the server's logger itself: a child logger
   // bound to the request id for every request cost a few per cent of a short call, for nothing.
   const quiet = typeof logger !== 'object' || !REQUEST_LOG_LEVELS.has(logger.level ?? 'info');
+  // No secret reaches a log line: request URLs are masked, credential fields redacted.
+  const loggerOptions =
+    typeof logger === 'object' ? { ...logger, serializers: { req: loggedRequest }, redact: { paths: REDACT_PATHS, censor: '***' } } : logger;
   return Fastify({
-    logger,
+    logger: loggerOptions as FastifyServerOptions['logger'],
     ...(quiet ? { childLoggerFactory: (parent) => parent } : {}),
+    rewriteUrl: routableUrl,
+    clientErrorHandler: clientError,
+    // A path the router still refuses gets the envelope of a method it cannot find, without the URL.
+    frameworkErrors: (_err, _req, reply) => {
+      const e = Errors.methodNotFound();
+      void send(reply, { status: e.status, body: e.body(), xml: false });
+    },
     ...(tls ? { https: { key: tls.key, cert: tls.cert } } : {}),
     bodyLimit: config.bodyLimit,
     // REST paths are parsed by restSegments; the router must not answer //rest or /rest/ differently.

@@ -43,12 +43,13 @@ test('the order of keys is kept; a map that is not 0..n-1 in order stays a map',
   assert.ok(!Array.isArray(r.a));
 });
 
-test('deep nesting up to 64 levels is decoded, deeper variables are dropped (PHP max_input_nesting_level)', () => {
+test('deep nesting up to 64 bracket levels is decoded; a deeper variable drops its whole top-level name (PHP max_input_nesting_level)', () => {
   const deep = (n: number) => 'a' + '[x]'.repeat(n) + '=1';
-  let v: unknown = parsePhpQuery(deep(63)).a;
-  for (let i = 0; i < 63; i++) v = (v as Record<string, unknown>).x;
+  let v: unknown = parsePhpQuery(deep(64)).a;
+  for (let i = 0; i < 64; i++) v = (v as Record<string, unknown>).x;
   assert.equal(v, '1');
-  assert.deepEqual(plain(parsePhpQuery(deep(64) + '&b=2')), { b: '2' });
+  // PHP deletes `a` (also what was decoded before) and goes on: a later `a[…]` starts afresh.
+  assert.deepEqual(plain(parsePhpQuery('a[b]=1&' + deep(65) + '&b=2&a[c]=3')), { b: '2', a: { c: '3' } });
 });
 
 test('large indexes are kept as keys', () => {

@@ -4,165 +4,317 @@
  * clients notice: nesting and index limits, sparse-array compaction, duplicate keys becoming
  * arrays, `[]` appending after the largest integer key, and the rewriting of `.` and space in
  * top-level names. `qs` is still what the project uses to *encode* nested forms.
+ *
+ * The work is linear in the size of the input for every shape of name: each variable costs the
+ * length of its text plus one map operation per bracket, never a scan of the keys already decoded
+ * (`[]` appends use the next free index each map keeps, as PHP's hash tables do). PHP's own input
+ * limits bound it further (see {@link INPUT_LIMITS}); test/php-differential.test.ts compares this
+ * decoder with the real `php` binary.
  */
-import { isIntegerKey, type PhpMap } from './php.js';
+import type { PhpMap } from './php.js';
+
+/**
+ * The input limits, PHP's `max_input_vars` and `max_input_nesting_level`, and what happens over
+ * them (the same as in PHP, whose warnings go to the log):
+ * - variables after the first `maxVars` are dropped (PHP's default is 1000; Bitrix's server
+ *   requirements ask for at least 10,000, which is what scrumd accepts — unverified: the value the
+ *   cloud portals run with is not published; 10,000 is the documented minimum a portal must accept);
+ * - a variable whose name has more than `maxNesting` bracket levels is dropped, and with it every
+ *   variable of the same top-level name decoded so far (PHP deletes the top-level name).
+ * These apply to a query string, an urlencoded or multipart body, and each `batch` sub-query.
+ */
+export interface InputLimits {
+  maxVars: number;
+  maxNesting: number;
+}
+
+export const INPUT_LIMITS: Readonly<InputLimits> = Object.freeze({ maxVars: 10_000, maxNesting: 64 });
 
 /** PHP's default max_input_nesting_level. Deeper variables are dropped, as PHP drops them. */
-export const MAX_NESTING = 64;
-
-type Node = Map<string, Node | string>;
+export const MAX_NESTING = INPUT_LIMITS.maxNesting;
 
 /** Percent-decoding like PHP's urldecode: `+` is a space, malformed escapes stay as they are, bytes are UTF-8. */
 export function urlDecode(s: string): string {
-  if (!s.includes('%') && !s.includes('+')) return s;
-  const plus = s.replace(/\+/g, ' ');
-  if (!plus.includes('%')) return plus;
-  const bytes: number[] = [];
-  const src = Buffer.from(plus, 'utf8');
-  for (let i = 0; i < src.length; i++) {
-    const c = src[i]!;
-    if (c === 0x25 && i + 2 < src.length && isHex(src[i + 1]) && isHex(src[i + 2])) {
-      bytes.push(parseInt(String.fromCharCode(src[i + 1]!, src[i + 2]!), 16));
-      i += 2;
+  if (!s.includes('%')) return s.includes('+') ? s.replace(/\+/g, ' ') : s;
+  const buf = Buffer.from(s, 'utf8');
+  let w = 0;
+  for (let i = 0; i < buf.length; i++) {
+    const c = buf[i]!;
+    if (c === 0x2b) {
+      buf[w++] = 0x20;
+    } else if (c === 0x25 && i + 2 < buf.length) {
+      const h = hexValue(buf[i + 1]!);
+      const l = hexValue(buf[i + 2]!);
+      if (h >= 0 && l >= 0) {
+        buf[w++] = (h << 4) | l;
+        i += 2;
+      } else {
+        buf[w++] = c;
+      }
     } else {
-      bytes.push(c);
+      buf[w++] = c;
     }
   }
-  return Buffer.from(bytes).toString('utf8');
+  return buf.toString('utf8', 0, w);
 }
 
-function isHex(b: number | undefined): boolean {
-  return b !== undefined && ((b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66));
+function hexValue(b: number): number {
+  if (b >= 0x30 && b <= 0x39) return b - 0x30;
+  if (b >= 0x41 && b <= 0x46) return b - 0x37;
+  if (b >= 0x61 && b <= 0x66) return b - 0x57;
+  return -1;
 }
 
-function nextIndex(node: Node): string {
-  let max = -1;
-  for (const k of node.keys()) {
-    if (isIntegerKey(k)) {
-      const n = Number(k);
-      if (n > max) max = n;
-    }
+// ---------------------------------------------------------------------------------------------
+// PHP arrays while decoding: an ordered map plus the next free integer key (nNextFreeElement).
+
+const LONG_MAX = 9223372036854775807n;
+const LONG_MIN = -9223372036854775808n;
+
+/** An integer key: a small one as a number, one beyond 15 digits as a bigint (PHP's zend_long). */
+type IntKey = number | bigint;
+
+class PhpArray {
+  readonly map = new Map<string, PhpArray | string>();
+  /** The key `[]` appends at; null while the array has no integer key (PHP starts at 0 then). */
+  next: IntKey | null = null;
+
+  /** Sets a key, keeping its position if it exists, and moves the next free key past it. */
+  set(key: string, value: PhpArray | string): void {
+    this.map.set(key, value);
+    const n = integerKey(key);
+    if (n !== undefined && (this.next === null || n >= this.next)) this.next = following(n);
   }
-  return String(max + 1);
+
+  /**
+   * `[]`: stores the value at the next free key and returns that key, or undefined when PHP refuses
+   * the append (the key is taken: after PHP_INT_MAX). No scan of the keys: nNextFreeElement.
+   */
+  append(value: PhpArray | string): string | undefined {
+    const n = this.next ?? 0;
+    const key = String(n);
+    if (this.map.has(key)) return undefined;
+    this.map.set(key, value);
+    this.next = following(n);
+    return key;
+  }
 }
 
-const NO_PATH: (string | null)[] = [];
+function following(n: IntKey): IntKey {
+  if (typeof n === 'number') return n + 1;
+  return n < LONG_MAX ? n + 1n : LONG_MAX; // PHP keeps nNextFreeElement at PHP_INT_MAX
+}
 
-/** Splits a raw variable name into its top-level name and bracket indexes (null = `[]`). */
+/**
+ * The integer a key stands for when PHP makes it an integer key: canonical decimal (`0`, `17`,
+ * `-3`; not `01`, `-0`, `+1`) within the 64-bit range. Other keys are string keys.
+ */
+function integerKey(k: string): IntKey | undefined {
+  const len = k.length;
+  if (len === 0 || len > 20) return undefined;
+  let i = k.charCodeAt(0) === 0x2d ? 1 : 0;
+  if (i === len) return undefined;
+  const first = k.charCodeAt(i);
+  if (first < 0x30 || first > 0x39 || (first === 0x30 && len > 1)) return undefined;
+  for (i++; i < len; i++) {
+    const c = k.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return undefined;
+  }
+  if (len <= 15) return Number(k);
+  const big = BigInt(k);
+  return big > LONG_MAX || big < LONG_MIN ? undefined : big;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Names.
+
+const NO_PATH: readonly (string | null)[] = [];
+
 /** A name PHP keeps as it is, without indexes (`id`, `filter`, `auth`). */
 function isPlainName(raw: string): boolean {
-  return raw !== '' && !/[ .[]/.test(raw);
+  return raw !== '' && !/[ .[\0]/.test(raw);
 }
 
-function splitName(raw: string): { name: string; path: (string | null)[] } | null {
-  if (isPlainName(raw)) return { name: raw, path: NO_PATH };
-  let s = raw.replace(/^[ ]+/, '');
-  let name = '';
-  let i = 0;
-  for (; i < s.length; i++) {
-    const ch = s[i]!;
-    if (ch === '[') break;
-    name += ch === ' ' || ch === '.' ? '_' : ch;
-  }
-  const path: (string | null)[] = [];
-  if (i < s.length) {
-    // s[i] === '['
-    if (s.indexOf(']', i) < 0) {
-      // An unclosed bracket is not an index: PHP turns it into '_' and keeps the rest of the name.
-      name += '_' + s.slice(i + 1).replace(/[ .]/g, '_');
-    } else {
-      while (i < s.length && s[i] === '[') {
-        const close = s.indexOf(']', i + 1);
-        if (close < 0) break; // the rest is ignored
-        const idx = s.slice(i + 1, close);
-        path.push(idx === '' ? null : idx);
-        i = close + 1;
-      }
-    }
-  }
+interface ParsedName {
+  name: string;
+  /** bracket indexes in order; null is `[]` (append) */
+  path: readonly (string | null)[];
+  /** more bracket levels than the limit: PHP drops the variable and deletes its top-level name */
+  tooDeep: boolean;
+}
+
+/**
+ * Splits a decoded variable name the way PHP's php_register_variable_ex does: the name ends at a
+ * NUL byte (names are C strings there); leading spaces go; ` ` and `.` in the top-level name become
+ * `_`; `[x]` groups are indexes, `[]` and `[ ]` append; text after a `]` that is not followed by `[`
+ * is ignored; an unclosed `[` at the top level is not an index (it becomes `_`, and so do ` `, `.`
+ * and `[` after it), deeper it ends the name.
+ */
+function splitName(raw: string, maxNesting: number): ParsedName | null {
+  const nul = raw.indexOf('\0');
+  let s = nul >= 0 ? raw.slice(0, nul) : raw;
+  if (isPlainName(s)) return { name: s, path: NO_PATH, tooDeep: false };
+  let start = 0;
+  while (start < s.length && s.charCodeAt(start) === 0x20) start++;
+  if (start > 0) s = s.slice(start);
+  let open = s.indexOf('[');
+  if (open < 0) open = s.length;
+  let name = s.slice(0, open).replace(/[ .]/g, '_');
   if (name === '') return null;
-  if (path.length + 1 > MAX_NESTING) return null;
-  return { name, path };
+  const path: (string | null)[] = [];
+  let i = open; // at '[' or the end
+  let level = 0;
+  while (i < s.length) {
+    if (++level > maxNesting) return { name, path, tooDeep: true };
+    let j = i + 1;
+    if (s.charCodeAt(j) === 0x20) j++;
+    if (s.charCodeAt(j) === 0x5d) {
+      path.push(null);
+    } else {
+      const close = s.indexOf(']', j);
+      if (close < 0) {
+        // not an index
+        if (level === 1) name += '_' + s.slice(i + 1).replace(/[ .[]/g, '_');
+        break;
+      }
+      path.push(s.slice(i + 1, close));
+      j = close;
+    }
+    i = j + 1;
+    if (s.charCodeAt(i) !== 0x5b) break; // anything after the last `]` is ignored
+  }
+  return { name, path, tooDeep: false };
 }
 
-function assign(root: Node, name: string, path: (string | null)[], value: string): void {
-  if (path.length === 0) {
-    root.set(name, value);
-    return;
+// ---------------------------------------------------------------------------------------------
+// Assembling variables.
+
+class Assembler {
+  private readonly root = new PhpArray();
+  private count = 0;
+  /** true once variables were dropped because of the variable limit */
+  truncated = false;
+
+  constructor(private readonly limits: InputLimits) {}
+
+  /** Counts one variable; false once the limit is reached (the variable and all after it are dropped). */
+  take(): boolean {
+    if (this.count >= this.limits.maxVars) {
+      this.truncated = true;
+      return false;
+    }
+    this.count++;
+    return true;
   }
-  let cur = root.get(name);
-  if (!(cur instanceof Map)) {
-    cur = new Map();
-    root.set(name, cur);
-  }
-  let node: Node = cur;
-  for (let i = 0; i < path.length; i++) {
-    const key = path[i] ?? nextIndex(node);
-    const last = i === path.length - 1;
-    if (last) {
-      node.set(key, value);
-    } else {
-      let child = node.get(key);
-      if (!(child instanceof Map)) {
-        child = new Map();
+
+  add(rawName: string, value: string): void {
+    const root = this.root;
+    if (isPlainName(rawName)) {
+      root.map.set(rawName, value);
+      return;
+    }
+    const parsed = splitName(rawName, this.limits.maxNesting);
+    if (!parsed) return;
+    const { name, path } = parsed;
+    if (parsed.tooDeep) {
+      root.map.delete(name);
+      return;
+    }
+    if (path.length === 0) {
+      root.map.set(name, value);
+      return;
+    }
+    let node = root.map.get(name);
+    if (!(node instanceof PhpArray)) {
+      node = new PhpArray();
+      root.map.set(name, node);
+    }
+    const last = path.length - 1;
+    for (let i = 0; i < last; i++) {
+      const key = path[i];
+      if (key === null) {
+        const child = new PhpArray();
+        if (node.append(child) === undefined) return;
+        node = child;
+        continue;
+      }
+      let child = node.map.get(key);
+      if (!(child instanceof PhpArray)) {
+        child = new PhpArray();
         node.set(key, child);
       }
       node = child;
     }
+    const key = path[last];
+    if (key === null) node.append(value);
+    else node.set(key, value);
+  }
+
+  result(): PhpMap {
+    const out: PhpMap = Object.create(null) as PhpMap;
+    for (const [k, v] of this.root.map) out[k] = v instanceof PhpArray ? toJs(v) : v;
+    return out;
   }
 }
 
 /**
- * Converts the ordered maps into JS values: a map whose keys are exactly 0..n-1 in order
- * becomes an array (it serializes as a JSON list), any other map a plain object.
+ * Converts the decoded arrays into JS values: an array whose keys are exactly 0..n-1 in order
+ * becomes a JS array (it serializes as a JSON list), any other one an object without prototype.
+ * Recursion is bounded by the nesting limit.
  */
-function toJs(node: Node): PhpMap | unknown[] {
+function toJs(node: PhpArray): PhpMap | unknown[] {
   let isList = true;
   let i = 0;
-  for (const k of node.keys()) {
+  for (const k of node.map.keys()) {
     if (k !== String(i++)) {
       isList = false;
       break;
     }
   }
-  const conv = (v: Node | string): unknown => (v instanceof Map ? toJs(v) : v);
-  if (isList) return Array.from(node.values(), conv);
+  const conv = (v: PhpArray | string): unknown => (v instanceof PhpArray ? toJs(v) : v);
+  if (isList) return Array.from(node.map.values(), conv);
   const out: PhpMap = Object.create(null) as PhpMap;
-  for (const [k, v] of node) out[k] = conv(v);
+  for (const [k, v] of node.map) out[k] = conv(v);
   return out;
 }
 
-/** PHP `parse_str`: the decoded variables of a query string or urlencoded body. */
-export function parsePhpQuery(input: string): PhpMap {
-  const pairs: [string, string][] = [];
-  for (const part of input.split('&')) {
-    if (part === '') continue;
-    const eq = part.indexOf('=');
-    pairs.push([urlDecode(eq < 0 ? part : part.slice(0, eq)), eq < 0 ? '' : urlDecode(part.slice(eq + 1))]);
-  }
-  return assemblePhpFields(pairs);
+/** The decoded variables, and whether some were dropped by the variable limit (PHP warns in its log then). */
+export interface Decoded {
+  params: PhpMap;
+  truncated: boolean;
 }
 
-/** Only plain names (`id=5&auth=…`): nothing to rewrite or nest; the last value of a name wins. */
-function plainFields(pairs: readonly [string, string][]): PhpMap | undefined {
-  for (let i = 0; i < pairs.length; i++) if (!isPlainName(pairs[i]![0])) return undefined;
-  const out: PhpMap = Object.create(null) as PhpMap;
-  for (let i = 0; i < pairs.length; i++) out[pairs[i]![0]] = pairs[i]![1];
-  return out;
+/** PHP `parse_str` with its input limits: the decoded variables of a query string or urlencoded body. */
+export function decodePhpQuery(input: string, limits: InputLimits = INPUT_LIMITS): Decoded {
+  const asm = new Assembler(limits);
+  const end = input.length;
+  let pos = 0;
+  while (pos < end) {
+    let amp = input.indexOf('&', pos);
+    if (amp < 0) amp = end;
+    if (amp > pos) {
+      // empty pieces (`&&`) are not variables
+      if (!asm.take()) break;
+      const eq = input.indexOf('=', pos);
+      if (eq < 0 || eq > amp) asm.add(urlDecode(input.slice(pos, amp)), '');
+      else asm.add(urlDecode(input.slice(pos, eq)), urlDecode(input.slice(eq + 1, amp)));
+    }
+    pos = amp + 1;
+  }
+  return { params: asm.result(), truncated: asm.truncated };
 }
 
-/** Builds PHP variables from decoded name/value pairs (query strings, urlencoded and multipart bodies). */
-export function assemblePhpFields(pairs: Iterable<[string, string]>): PhpMap {
-  if (Array.isArray(pairs)) {
-    const plain = plainFields(pairs);
-    if (plain) return plain;
+/** PHP `parse_str`: the decoded variables of a query string or urlencoded body (see {@link decodePhpQuery}). */
+export function parsePhpQuery(input: string, limits: InputLimits = INPUT_LIMITS): PhpMap {
+  return decodePhpQuery(input, limits).params;
+}
+
+/** Builds PHP variables from decoded name/value pairs (multipart bodies), with the same limits. */
+export function assemblePhpFields(pairs: Iterable<readonly [string, string]>, limits: InputLimits = INPUT_LIMITS): PhpMap {
+  const asm = new Assembler(limits);
+  for (const [name, value] of pairs) {
+    if (!asm.take()) break;
+    asm.add(name, value);
   }
-  const root: Node = new Map();
-  for (const [rawKey, value] of pairs) {
-    const parsed = splitName(rawKey);
-    if (parsed) assign(root, parsed.name, parsed.path, value);
-  }
-  const out: PhpMap = Object.create(null) as PhpMap;
-  for (const [k, v] of root) out[k] = v instanceof Map ? toJs(v) : v;
-  return out;
+  return asm.result();
 }

@@ -6,34 +6,48 @@
  */
 import Busboy from 'busboy';
 import { Readable } from 'node:stream';
-import { assemblePhpFields, parsePhpQuery } from '../protocol/formDecoding.js';
+import { assemblePhpFields, INPUT_LIMITS, parsePhpQuery } from '../protocol/formDecoding.js';
 import { isPhpArray, type PhpMap } from '../protocol/php.js';
 
-/** PHP's json_decode depth limit; deeper documents are rejected (and so ignored). */
-const MAX_JSON_DEPTH = 512;
+/**
+ * PHP's json_decode depth (512): a document may nest at most 511 arrays/objects (checked against
+ * the `php` binary: 511 levels decode, 512 do not). Deeper documents are rejected, and so ignored.
+ */
+export const MAX_JSON_DEPTH = 511;
 
-function jsonDepthWithin(v: unknown, limit: number): boolean {
-  // Iterative, so a hostile document cannot exhaust the stack.
-  const stack: [unknown, number][] = [[v, 1]];
-  while (stack.length > 0) {
-    const [cur, depth] = stack.pop()!;
-    if (!isPhpArray(cur)) continue;
-    if (depth > limit) return false;
-    for (const child of Array.isArray(cur) ? cur : Object.values(cur)) {
-      if (isPhpArray(child)) stack.push([child, depth + 1]);
+/**
+ * Whether a JSON text nests at most `limit` arrays/objects, in one pass over its bytes before any
+ * parsing (8 MB of `[` is refused at byte 512, not parsed). Exact for valid JSON; for invalid JSON
+ * the answer does not matter, since JSON.parse refuses it anyway.
+ */
+export function jsonDepthWithin(body: Buffer, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i]!;
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: the next byte is escaped
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > limit) return false;
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
     }
   }
   return true;
 }
 
-export function decodeJsonBody(text: string): PhpMap | null {
+export function decodeJsonBody(body: Buffer): PhpMap | null {
+  if (!jsonDepthWithin(body, MAX_JSON_DEPTH)) return null;
   let v: unknown;
   try {
-    v = JSON.parse(text);
+    v = JSON.parse(body.toString('utf8'));
   } catch {
     return null;
   }
-  if (!isPhpArray(v) || !jsonDepthWithin(v, MAX_JSON_DEPTH)) return null;
+  if (!isPhpArray(v)) return null;
   if (Array.isArray(v)) {
     // A top-level list gives positional parameters 0, 1, …
     const out: PhpMap = Object.create(null) as PhpMap;
@@ -47,7 +61,18 @@ function decodeMultipart(body: Buffer, contentType: string): Promise<PhpMap | nu
   return new Promise((resolve) => {
     let bb: Busboy.Busboy;
     try {
-      bb = Busboy({ headers: { 'content-type': contentType }, limits: { fieldSize: body.length + 1 } });
+      // PHP keeps the first max_input_vars text fields and drops the rest (rfc1867.c); with
+      // max_multipart_body_parts at its default it stops reading after max_input_vars +
+      // max_file_uploads (20) parts. Names and values have no length limit of their own.
+      bb = Busboy({
+        headers: { 'content-type': contentType },
+        limits: {
+          fieldSize: body.length + 1,
+          fieldNameSize: body.length + 1,
+          fields: INPUT_LIMITS.maxVars,
+          parts: INPUT_LIMITS.maxVars + 20,
+        },
+      });
     } catch {
       resolve(null);
       return;
@@ -70,7 +95,7 @@ export function mediaType(contentType: string | undefined): string {
 export async function decodeBody(body: Buffer | undefined, contentType: string | undefined): Promise<PhpMap | null> {
   if (!body || body.length === 0) return null;
   const type = mediaType(contentType);
-  if (type === 'application/json' || type.includes('+json')) return decodeJsonBody(body.toString('utf8'));
+  if (type === 'application/json' || type.includes('+json')) return decodeJsonBody(body);
   if (type === 'multipart/form-data') return decodeMultipart(body, contentType!);
   const text = body.toString('utf8');
   return parsePhpQuery(type === 'application/x-www-form-urlencoded' ? text : text.trim());

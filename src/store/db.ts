@@ -14,6 +14,8 @@ import {
   SqliteDriver,
   type DatabaseConnection,
   type Driver,
+  type PostgresPool,
+  type PostgresPoolClient,
   type QueryResult,
   type SqliteDialectConfig,
 } from 'kysely';
@@ -23,6 +25,7 @@ import { ScrumdMigrations, type Dialect } from './migrations/index.js';
 import { GroupCommit } from './groupCommit.js';
 import { WriteTracker } from './writeTracking.js';
 import { registerDirectReader, type DirectReader } from './prepared.js';
+import { registerSqliteFunctions, withoutNul } from './sqlFunctions.js';
 
 export interface Store {
   db: Kysely<Database>;
@@ -181,6 +184,23 @@ class RowObjects implements StatementLike {
   }
 }
 
+/** A statement whose parameters lose their NUL characters (sqlFunctions.ts, withoutNul: both dialects alike). */
+class NulFreeStatement implements StatementLike {
+  readonly reader: boolean;
+  constructor(private readonly inner: StatementLike) {
+    this.reader = inner.reader;
+  }
+  all(params: readonly unknown[]): unknown[] {
+    return this.inner.all(withoutNul(params));
+  }
+  run(params: readonly unknown[]): BetterSqlite3.RunResult {
+    return this.inner.run(withoutNul(params));
+  }
+  iterate(params: readonly unknown[]): IterableIterator<unknown> {
+    return this.inner.iterate(withoutNul(params));
+  }
+}
+
 /** Reuses prepared statements: Kysely prepares every query anew, and most queries repeat. */
 function statementCache(db: BetterSqlite3.Database, size = 1000): (source: string) => StatementLike {
   const cache = new Map<string, StatementLike>();
@@ -190,7 +210,7 @@ function statementCache(db: BetterSqlite3.Database, size = 1000): (source: strin
       cache.delete(source);
     } else {
       const prepared = db.prepare(source);
-      stmt = (prepared.reader && RowObjects.create(prepared)) || (prepared as unknown as StatementLike);
+      stmt = new NulFreeStatement((prepared.reader && RowObjects.create(prepared)) || (prepared as unknown as StatementLike));
       if (cache.size >= size) cache.delete(cache.keys().next().value!);
     }
     cache.set(source, stmt);
@@ -210,6 +230,24 @@ function withStatementCache(db: BetterSqlite3.Database, prepare: (source: string
   });
 }
 
+/** The pool Kysely uses: its clients' queries lose the NUL characters of their parameters (withoutNul). */
+function nulFreePool(pool: pg.Pool): PostgresPool {
+  return {
+    connect: async () => {
+      const client = await pool.connect();
+      return {
+        // (a cursor, for streamed queries, passes through as it is)
+        query: ((text: unknown, values?: readonly unknown[]) =>
+          typeof text === 'string'
+            ? client.query(text, values && (withoutNul(values) as unknown[]))
+            : client.query(text as never)) as unknown as PostgresPoolClient['query'],
+        release: (err?: unknown) => client.release(err as Error | boolean | undefined),
+      };
+    },
+    end: () => pool.end(),
+  };
+}
+
 export async function openStore(location: string, options: StoreOptions = {}): Promise<Store> {
   let db: Kysely<Database>;
   let dialect: Dialect;
@@ -223,7 +261,7 @@ export async function openStore(location: string, options: StoreOptions = {}): P
     // An idle connection the server drops (restart, administrator command) is an event, not a crash:
     // the pool replaces it on the next query.
     pool.on('error', (err) => console.error(`scrumd: PostgreSQL connection lost: ${err.message}`));
-    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: nulFreePool(pool) }) });
   } else {
     dialect = 'sqlite';
     if (location !== ':memory:') mkdirSync(dirname(location), { recursive: true });
@@ -240,6 +278,7 @@ export async function openStore(location: string, options: StoreOptions = {}): P
     }
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
+    registerSqliteFunctions(sqlite);
     const prepare = statementCache(sqlite);
     // Writes counted: by group commit (what to sync) and for remembered reads (what to forget).
     const writes = options.soleProcess ? new WriteTracker() : undefined;

@@ -8,6 +8,7 @@ import { limitLiteral, rememberedRows } from '../store/prepared.js';
 import type { PortalTime } from '../portalTime.js';
 import { methodError } from '../protocol/errors.js';
 import { isPhpArray, own, phpValues, toInt, toStr } from '../protocol/php.js';
+import { filterEntries } from './filterKeys.js';
 import { LIST_LIMIT, type Caller } from '../protocol/registry.js';
 import type { Database } from '../store/schema.js';
 import { readableBy } from './taskAccess.js';
@@ -88,6 +89,8 @@ const FILTER_FIELDS: Readonly<Record<string, FilterField>> = {
   END_DATE_PLAN: simple('end_date_plan', 'date'),
   SPRINT_ID: { expr: () => entityIdExpr('sprint'), kind: 'int' },
   BACKLOG_ID: { expr: () => entityIdExpr('backlog'), kind: 'int' },
+  // In the caller's favourites (platform.md §8.5.1): a local server keeps none, so every task is 'N'.
+  FAVORITE: { expr: () => sql`'N'`, kind: 'string' },
 };
 
 /** Operators tasks.task.list understands; `=` and `!=` are accepted as spellings of equal / not equal. */
@@ -200,21 +203,43 @@ function onlyRootTasks(caller: Caller): Cond {
 }
 
 /**
- * The conditions of a `filter` map. Keys are `<op><FIELD>` (the operator is the leading run of
- * non-letter characters); unknown fields and operators are ignored (`unverified:` recommended).
+ * Sub-filters nest at most this deep (`unverified:` the reference has no such limit; a bound keeps a
+ * hostile filter from building SQL deeper than the databases' expression limits).
  */
-export function filterConditions(filter: unknown, fc: FilterContext): Cond[] {
+const MAX_SUBFILTER_DEPTH = 16;
+
+/** Keys holding a nested filter (platform.md §8.5.1): `::SUBFILTER-<anything>` and numeric keys. */
+function isSubfilterKey(key: string): boolean {
+  return key.startsWith('::SUBFILTER-') || /^\d+$/.test(key);
+}
+
+/**
+ * The condition of one filter map (platform.md §8.5.1): its `<op><FIELD>` conditions and sub-filters
+ * combined by its `::LOGIC` (`AND`, the default, or `OR`; case-insensitive). Keys are `<op><FIELD>`
+ * (the operator is the leading run of non-letter characters); unknown fields and operators are
+ * ignored. A sub-filter that is not a map, or another `::LOGIC`, fails the call with `"0"`
+ * (`unverified:` code and texts). A map without any condition restricts nothing, whatever its logic.
+ */
+function filterMapCondition(filter: unknown, fc: FilterContext, depth: number): Cond | undefined {
   const conds: Cond[] = [];
-  if (!isPhpArray(filter) || Array.isArray(filter)) return conds;
-  for (const [key, value] of Object.entries(filter)) {
+  let logic: 'AND' | 'OR' = 'AND';
+  for (const [key, value] of filterEntries(filter)) {
+    if (key === '::LOGIC') {
+      const l = typeof value === 'string' ? value.toUpperCase() : '';
+      if (l !== 'AND' && l !== 'OR') throw methodError('Unknown logic');
+      logic = l;
+      continue;
+    }
+    if (isSubfilterKey(key)) {
+      if (!isPhpArray(value)) throw methodError('Invalid sub-filter');
+      if (depth >= MAX_SUBFILTER_DEPTH) throw methodError('Invalid sub-filter');
+      const c = filterMapCondition(value, fc, depth + 1);
+      if (c) conds.push(c);
+      continue;
+    }
     const m = /^[^A-Za-z]*/.exec(key);
     const op = m ? m[0] : '';
     const field = key.slice(op.length);
-    if (key === '::SUBFILTER-PARAMS') {
-      // Favorites (docs "tasks.task.list"): a local server keeps none.
-      if (own(value, 'FAVORITE') === 'Y') conds.push(FALSE);
-      continue;
-    }
     if (!OPERATORS.has(op)) continue;
     if (field === 'ONLY_ROOT_TASKS') {
       if (value === 'Y') conds.push(onlyRootTasks(fc.caller));
@@ -224,7 +249,15 @@ export function filterConditions(filter: unknown, fc: FilterContext): Cond[] {
     const c = def ? fieldCondition(def, op, value, fc) : relationCondition(field, op, value);
     if (c) conds.push(c);
   }
-  return conds;
+  if (conds.length === 0) return undefined;
+  return logic === 'OR' ? or(conds) : and(conds);
+}
+
+/** The conditions of a `filter` (AND-ed by the caller); no conditions when it is not a map. */
+export function filterConditions(filter: unknown, fc: FilterContext): Cond[] {
+  if (!isPhpArray(filter)) return [];
+  const c = filterMapCondition(filter, fc, 0);
+  return c ? [c] : [];
 }
 
 /** Order keys tasks.task.list accepts (platform.md §8.5.1); null = accepted but constant locally. */

@@ -1,6 +1,7 @@
 /**
  * The database schema as Kysely sees it. Times are Unix seconds (integers); flags are 'Y'/'N'
- * text as in the reference; lists are JSON text.
+ * text as in the reference; lists are JSON text. The migrations (src/store/migrations/) build it and
+ * import nothing from here: a change here is a new migration, never an edit of one that ran.
  */
 import type { Generated } from 'kysely';
 

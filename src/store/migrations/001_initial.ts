@@ -1,7 +1,11 @@
 import { sql, type Kysely } from 'kysely';
-import { USER_TEXT_FIELDS, userColumn } from '../schema.js';
 import type { MigrationContext } from './index.js';
 
+/**
+ * Settings, users, webhooks, workgroups and their members, backlogs and sprints and their items.
+ * Like every migration, this one is history: it states its own DDL and must build the same schema
+ * forever (test/migrations-history.test.ts), whatever src/store/schema.ts becomes.
+ */
 export async function up(db: Kysely<any>, ctx: MigrationContext): Promise<void> {
   const id = ctx.idColumn;
 
@@ -11,7 +15,7 @@ export async function up(db: Kysely<any>, ctx: MigrationContext): Promise<void> 
     .addColumn('value', 'text', (c) => c.notNull())
     .execute();
 
-  let users = db.schema
+  await db.schema
     .createTable('users')
     .$call(id)
     .addColumn('login', 'text', (c) => c.notNull())
@@ -24,9 +28,47 @@ export async function up(db: Kysely<any>, ctx: MigrationContext): Promise<void> 
     .addColumn('date_register', 'bigint', (c) => c.notNull())
     .addColumn('timestamp_x', 'bigint', (c) => c.notNull())
     .addColumn('last_login', 'bigint')
-    .addColumn('last_activity', 'bigint');
-  for (const f of USER_TEXT_FIELDS) users = users.addColumn(userColumn(f), 'text');
-  await users.execute();
+    .addColumn('last_activity', 'bigint')
+    // the text profile fields (platform.md §7.1, full field set), in this order
+    .addColumn('xml_id', 'text')
+    .addColumn('name', 'text')
+    .addColumn('last_name', 'text')
+    .addColumn('second_name', 'text')
+    .addColumn('title', 'text')
+    .addColumn('email', 'text')
+    .addColumn('time_zone', 'text')
+    .addColumn('personal_gender', 'text')
+    .addColumn('personal_profession', 'text')
+    .addColumn('personal_www', 'text')
+    .addColumn('personal_icq', 'text')
+    .addColumn('personal_phone', 'text')
+    .addColumn('personal_fax', 'text')
+    .addColumn('personal_mobile', 'text')
+    .addColumn('personal_pager', 'text')
+    .addColumn('personal_street', 'text')
+    .addColumn('personal_city', 'text')
+    .addColumn('personal_state', 'text')
+    .addColumn('personal_zip', 'text')
+    .addColumn('personal_country', 'text')
+    .addColumn('personal_mailbox', 'text')
+    .addColumn('personal_notes', 'text')
+    .addColumn('work_phone', 'text')
+    .addColumn('work_company', 'text')
+    .addColumn('work_position', 'text')
+    .addColumn('work_department', 'text')
+    .addColumn('work_www', 'text')
+    .addColumn('work_fax', 'text')
+    .addColumn('work_pager', 'text')
+    .addColumn('work_street', 'text')
+    .addColumn('work_mailbox', 'text')
+    .addColumn('work_city', 'text')
+    .addColumn('work_state', 'text')
+    .addColumn('work_zip', 'text')
+    .addColumn('work_country', 'text')
+    .addColumn('work_profile', 'text')
+    .addColumn('work_logo', 'text')
+    .addColumn('work_notes', 'text')
+    .execute();
   // One user per e-mail address, compared case-insensitively (platform.md §13.5).
   await db.schema.createIndex('users_email_key').unique().on('users').column('email_key').execute();
 

@@ -424,11 +424,11 @@ export async function seed(store: Store, opts: SeedOptions): Promise<SeedSummary
   const now = opts.now ?? Math.floor(Date.now() / 1000);
   const random = rng(opts.randomSeed ?? 20240601);
   const { db } = store;
-  if (store.dialect === 'sqlite') {
-    // A bulk load: durability per chunk is not needed (a crash means seeding again). This connection only.
-    await sql`pragma synchronous = off`.execute(db);
-    await sql`pragma cache_size = -65536`.execute(db);
-  }
+  // A bulk load: durability per chunk is not needed (a crash means seeding again). These settings are
+  // the connection's only (nothing of them is kept in the file), but the connection may be a serving
+  // process's (synchronous NORMAL under group commit, FULL with several processes): what it had is
+  // given back afterwards, not what seeding guesses it should be.
+  const settings = store.dialect === 'sqlite' ? await bulkLoadSettings(db) : undefined;
   try {
     const perGroup = (g: number) => Math.floor(tasks / groups) + (g < tasks % groups ? 1 : 0);
     const poolSize = Math.min(500, Math.max(MEMBERS_PER_GROUP * 2, groups * 2));
@@ -486,9 +486,21 @@ export async function seed(store: Store, opts: SeedOptions): Promise<SeedSummary
     }
     return summary;
   } finally {
-    if (store.dialect === 'sqlite') {
-      await sql`pragma synchronous = full`.execute(db);
-      await sql`pragma cache_size = -2000`.execute(db);
-    }
+    await settings?.restore();
   }
+}
+
+/** Sets a SQLite connection up for a bulk load; `restore` gives it back its settings as they were. */
+async function bulkLoadSettings(db: Kysely<Database>): Promise<{ restore(): Promise<void> }> {
+  const synchronous = (await sql<{ synchronous: number }>`pragma synchronous`.execute(db)).rows[0]!.synchronous;
+  const cacheSize = (await sql<{ cache_size: number }>`pragma cache_size`.execute(db)).rows[0]!.cache_size;
+  await sql`pragma synchronous = off`.execute(db);
+  await sql`pragma cache_size = -65536`.execute(db);
+  return {
+    async restore() {
+      // integers read from the connection itself: safe to write back as literals
+      await sql`pragma synchronous = ${sql.lit(Number(synchronous))}`.execute(db);
+      await sql`pragma cache_size = ${sql.lit(Number(cacheSize))}`.execute(db);
+    },
+  };
 }

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { sql } from 'kysely';
 import { seed, type SeedSummary } from '../src/seed.js';
 import { startTestServer, type TestServer } from './helpers/harness.js';
 
@@ -62,6 +63,30 @@ describe('seed', () => {
     assert.notEqual(again.sample.groupId, s.sample.groupId);
     assert.equal(again.tasks, 10);
   });
+});
+
+test('seeding a served SQLite file leaves the connection as the server set it (group commit: synchronous NORMAL)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'scrumd-seed-'));
+  const t = await startTestServer({ database: join(dir, 'served.db') });
+  try {
+    const db = t.server.app.store.db;
+    const settings = async () => ({
+      synchronous: (await sql<{ synchronous: number }>`pragma synchronous`.execute(db)).rows[0]?.synchronous,
+      cacheSize: (await sql<{ cache_size: number }>`pragma cache_size`.execute(db)).rows[0]?.cache_size,
+      journalMode: (await sql<{ journal_mode: string }>`pragma journal_mode`.execute(db)).rows[0]?.journal_mode,
+    });
+    const before = await settings();
+    assert.deepEqual({ ...before, cacheSize: undefined }, { synchronous: 1, cacheSize: undefined, journalMode: 'wal' }, 'as openStore sets them for one process');
+    const s = await seed(t.server.app.store, { groups: 1, tasks: 20 });
+    assert.deepEqual(await settings(), before);
+    // and the server serves on, writes included
+    const sprint = await t.admin.result('tasks.api.scrum.sprint.get', { id: s.sample.plannedSprintId });
+    await t.admin.result('tasks.api.scrum.sprint.update', { id: sprint.id, fields: { name: 'After seeding' } });
+    assert.equal((await t.admin.result('tasks.api.scrum.sprint.get', { id: sprint.id })).name, 'After seeding');
+  } finally {
+    await t.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('scrumd seed on the command line', () => {

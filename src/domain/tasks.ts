@@ -13,6 +13,7 @@ import type { Caller } from '../protocol/registry.js';
 import type { Database, TaskTable } from '../store/schema.js';
 import { preparedQuery } from '../store/prepared.js';
 import { getGroup } from './groups.js';
+import { lockParent } from '../store/rowLocks.js';
 import { onTaskAdded, onTaskDeleted, onTaskGroupChanged, onTaskStatusChanged, scrumPlacement, type CouplingContext } from './scrum/taskCoupling.js';
 import { TaskAccess, actionAllowed, actionMap, canInGroup, type StatusAction } from './taskAccess.js';
 import { fieldValue, lowerCamel, tagsBlock, type LoadedTask, type Selection, type TaskRow } from './taskFields.js';
@@ -407,6 +408,8 @@ export async function addTask(ctx: TaskContext, fields: unknown): Promise<number
   const createdBy = input.createdBy !== undefined && input.createdBy > 0 ? input.createdBy : caller.userId;
   if (!caller.isAdmin && createdBy !== caller.userId && input.responsibleId !== caller.userId) throw createDenied();
   const groupId = input.groupId ?? 0;
+  // The group cannot be deleted until this transaction ends; one deleted meanwhile is gone (rowLocks.ts).
+  if (groupId > 0) await lockParent(db, 'sonet_groups', groupId, 'key share');
   if (groupId > 0 && !(await canInGroup(db, caller, groupId, 'create_tasks'))) throw createDenied();
   await validate(ctx, input);
 
@@ -473,6 +476,7 @@ export async function updateTask(ctx: TaskContext, taskId: number, fields: unkno
     if (!access.canChangeStatus() || input.keys.some((k) => k !== 'STATUS')) throw actionNotAllowed();
   }
   if (input.groupId !== undefined && input.groupId !== task.group_id && input.groupId > 0) {
+    await lockParent(db, 'sonet_groups', input.groupId, 'key share');
     if (!(await canInGroup(db, caller, input.groupId, 'create_tasks'))) throw actionNotAllowed();
   }
   await validate(ctx, input, task);

@@ -675,7 +675,7 @@ describe('sonet_group.feature.access (§5.11)', () => {
     }
   });
 
-  test('an archived group keeps only the read operations for non-admins', async () => {
+  test('an archived group keeps only the read operations, for admins too (§5.11)', async () => {
     for (const who of [c.owner, c.mod, c.member]) {
       assert.equal(await access(who, closed, 'tasks', 'view'), true);
       assert.equal(await access(who, closed, 'tasks', 'view_all'), true);
@@ -684,7 +684,8 @@ describe('sonet_group.feature.access (§5.11)', () => {
       assert.equal(await access(who, closed, 'files', 'view'), true);
       assert.equal(await access(who, closed, 'files', 'write'), false);
     }
-    assert.equal(await access(t.admin, closed, 'tasks', 'create_tasks'), true);
+    assert.equal(await access(t.admin, closed, 'tasks', 'create_tasks'), false);
+    assert.equal(await access(t.admin, closed, 'tasks', 'view'), true);
   });
 
   test('other features: reading needs a member, writing a moderator', async () => {

@@ -752,7 +752,8 @@ describe('socialnetwork.api.workgroup.get (§6.2)', () => {
       assert.match(o.DATE_ACTIVITY, SITE_FORMAT);
       assert.equal(o.IMAGE_ID, null);
       assert.equal(o.PROJECT_DATE_START, null);
-      assert.equal(o.SEARCH_INDEX, 'Team Rocket Mobile app ios,android');
+      // name, description, keywords with #, owner name — ROT13 (platform.md §6.2.2)
+      assert.equal(o.SEARCH_INDEX, 'Grnz Ebpxrg Zbovyr ncc vbf #vbf naqebvq #naqebvq Bytn Grfg');
       assert.equal(o.LANDING, 'N');
       assert.deepEqual(o.MEMBERS, [owner.userId]);
       assert.deepEqual(o.ORDINARY_MEMBERS, []);
@@ -767,7 +768,7 @@ describe('socialnetwork.api.workgroup.get (§6.2)', () => {
     const o = await owner.result('socialnetwork.api.workgroup.get', {
       params: { groupId: g, select: ['TAGS', 'OWNER_DATA', 'SUBJECT_DATA', 'DEPARTMENTS', 'AVATAR', 'FEATURES', 'COUNTERS'] },
     });
-    assert.deepEqual(o.TAGS, ['ios', 'android']);
+    assert.deepEqual(o.TAGS, ['android', 'ios'], 'lower-cased, sorted by name');
     assert.deepEqual(o.OWNER_DATA, { ID: owner.userId, PHOTO: null, FORMATTED_NAME: 'Olga Test' });
     assert.deepEqual(o.SUBJECT_DATA, { ID: 1, NAME: 'Workgroups' });
     assert.deepEqual(o.DEPARTMENTS, []);

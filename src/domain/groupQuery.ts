@@ -381,6 +381,49 @@ export function pluralForm(n: number): number {
   return n === 1 ? 0 : 1;
 }
 
+/** The comma-separated entries of KEYWORDS, trimmed, empty ones dropped. */
+function keywordList(keywords: string | null): string[] {
+  return (keywords ?? '')
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '');
+}
+
+/**
+ * The group's tags (platform.md §6.2.2): the tag table `sonet_group.create`/`update` rebuild from
+ * KEYWORDS whenever it is passed — its entries lower-cased, without repetitions — read in the table
+ * key's order: ascending by name (`unverified:` the database collation's order; here code points).
+ * The stored KEYWORDS is what the table was last rebuilt from, so the tags are derived from it.
+ */
+export function groupTags(keywords: string | null): string[] {
+  const set = new Set(keywordList(keywords).map((t) => t.toLowerCase()));
+  return [...set].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** ROT13 over A–Z/a–z, everything else unchanged (PHP's str_rot13). */
+function rot13(s: string): string {
+  return s.replace(/[A-Za-z]/g, (ch) => {
+    const base = ch <= 'Z' ? 65 : 97;
+    return String.fromCharCode(((ch.charCodeAt(0) - base + 13) % 26) + base);
+  });
+}
+
+/**
+ * SEARCH_INDEX (platform.md §6.2.2): NAME; DESCRIPTION if non-empty; `<kw> #<kw>` for each keyword;
+ * the owner's formatted name — joined by spaces, ROT13-encoded (the form the reference stores). The
+ * reference writes it on create, update and setowner; it is computed here from the same fields when
+ * read (`unverified:` difference: renaming the owner shows here at once, in the reference only after
+ * the group's next update).
+ */
+export function searchIndex(g: Pick<GroupRow, 'name' | 'description' | 'keywords'>, ownerName: string): string {
+  const parts = [g.name];
+  if (g.description) parts.push(g.description);
+  const kws = keywordList(g.keywords);
+  if (kws.length > 0) parts.push(kws.map((k) => `${k} #${k}`).join(' '));
+  if (ownerName !== '') parts.push(ownerName);
+  return rot13(parts.join(' '));
+}
+
 export interface WorkgroupView {
   select: readonly unknown[];
   mobile: boolean;
@@ -398,14 +441,14 @@ export async function workgroupRecord(
   time: PortalTime,
 ): Promise<Record<string, unknown>> {
   const siteDate = (v: number | null) => (v === null ? null : time.site(v));
+  // Every relation counts, deactivated users included (the reference's group registry, §6.2.2).
   const members = await db
     .selectFrom('group_members')
-    .innerJoin('users', 'users.id', 'group_members.user_id')
-    .select(['group_members.user_id', 'group_members.role', 'group_members.initiated_by_type', 'users.active'])
+    .select(['group_members.user_id', 'group_members.role'])
     .where('group_members.group_id', '=', g.id)
     .orderBy('group_members.id', 'asc')
     .execute();
-  const active = members.filter((m) => m.active === 'Y');
+  const owner = await db.selectFrom('users').select(['name', 'last_name', 'email']).where('id', '=', g.owner_id).executeTakeFirst();
   const out: Record<string, unknown> = {
     ID: g.id,
     ACTIVE: g.active,
@@ -429,17 +472,18 @@ export async function workgroupRecord(
     PROJECT: g.project,
     PROJECT_DATE_START: siteDate(g.project_date_start),
     PROJECT_DATE_FINISH: siteDate(g.project_date_finish),
-    SEARCH_INDEX: [g.name, g.description, g.keywords].filter((s): s is string => typeof s === 'string' && s !== '').join(' '),
+    SEARCH_INDEX: searchIndex(g, owner ? formattedName(owner) : ''),
     LANDING: g.landing,
     SCRUM_OWNER_ID: g.scrum_owner_id,
     SCRUM_MASTER_ID: g.scrum_master_id,
     SCRUM_SPRINT_DURATION: g.scrum_sprint_duration,
     SCRUM_TASK_RESPONSIBLE: g.scrum_task_responsible,
     TYPE: groupType(g),
-    MEMBERS: active.filter((m) => m.role === 'A' || m.role === 'E' || m.role === 'K').map((m) => m.user_id),
-    ORDINARY_MEMBERS: active.filter((m) => m.role === 'K').map((m) => m.user_id),
-    MODERATOR_MEMBERS: active.filter((m) => m.role === 'E').map((m) => m.user_id),
-    INVITED_MEMBERS: active.filter((m) => m.role === 'Z' && m.initiated_by_type === 'G').map((m) => m.user_id),
+    MEMBERS: members.filter((m) => m.role === 'A' || m.role === 'E' || m.role === 'K').map((m) => m.user_id),
+    ORDINARY_MEMBERS: members.filter((m) => m.role === 'K').map((m) => m.user_id),
+    MODERATOR_MEMBERS: members.filter((m) => m.role === 'E').map((m) => m.user_id),
+    // every pending relation: invitations and requests alike
+    INVITED_MEMBERS: members.filter((m) => m.role === 'Z').map((m) => m.user_id),
     SITE_IDS: [g.site_id],
   };
 
@@ -448,16 +492,10 @@ export async function workgroupRecord(
   const rel = needsRelation ? await relationOf(db, g.id, caller.userId) : null;
   if (selected('AVATAR')) out.AVATAR = '';
   if (selected('OWNER_DATA')) {
-    const owner = await db.selectFrom('users').select(['name', 'last_name', 'email']).where('id', '=', g.owner_id).executeTakeFirst();
     out.OWNER_DATA = { ID: g.owner_id, PHOTO: null, FORMATTED_NAME: owner ? formattedName(owner) : '' };
   }
   if (selected('SUBJECT_DATA')) out.SUBJECT_DATA = { ID: g.subject_id, NAME: SUBJECT.name };
-  if (selected('TAGS')) {
-    out.TAGS = (g.keywords ?? '')
-      .split(',')
-      .map((t) => t.trim())
-      .filter((t) => t !== '');
-  }
+  if (selected('TAGS')) out.TAGS = groupTags(g.keywords);
   if (selected('ACTIONS')) {
     const member = isMemberRole(rel);
     const isScrumMaster = (g.scrum_master_id ?? 0) > 0 && g.scrum_master_id === caller.userId;

@@ -24,12 +24,23 @@ import {
 
 const SELECTABLE = new Set<string>(WORKGROUP_SELECTABLE);
 
-/** `select`: default `["ID"]`; `ID` appended when missing (as the reference does); unknown names dropped. */
+/**
+ * `select` (platform.md §6.1.1, §6.1.2): default `["ID"]`; unknown names dropped; the listed fields
+ * but `AVATAR` in their order, then `ID` when missing (as the reference appends it); `AVATAR` is no
+ * column — the query reads `IMAGE_ID` and `AVATAR_TYPE` in its place — so with it come `IMAGE_ID` and
+ * `AVATAR_TYPE` (unless listed already), then `AVATAR`.
+ */
 export function workgroupSelect(select: unknown): string[] {
-  const names = phpValues(select).filter((v): v is string => typeof v === 'string');
-  const list = names.length === 0 ? ['ID'] : names;
-  if (!list.includes('ID')) list.push('ID');
-  return [...new Set(list.filter((n) => SELECTABLE.has(n)))];
+  const names = phpValues(select).filter((v): v is string => typeof v === 'string' && SELECTABLE.has(v));
+  const list = [...new Set(names.length === 0 ? ['ID'] : names)];
+  const avatar = list.includes('AVATAR');
+  const out = list.filter((n) => n !== 'AVATAR');
+  if (!out.includes('ID')) out.push('ID');
+  if (avatar) {
+    for (const n of ['IMAGE_ID', 'AVATAR_TYPE']) if (!out.includes(n)) out.push(n);
+    out.push('AVATAR');
+  }
+  return out;
 }
 
 /** `order`: `{FIELD: "ASC"|"DESC"}`; an unknown field is the ORM's error (platform.md §6.1.1). */

@@ -7,6 +7,7 @@ import { execute } from './dispatch.js';
 import { preciseNow, timeBlock } from './envelope.js';
 import { RestError } from './errors.js';
 import { parsePhpQuery } from './formDecoding.js';
+import { maskUrl } from './redact.js';
 import { isPhpArray, truthy, type PhpMap } from './php.js';
 import type { CallContext, MethodDef, MethodRegistry } from './registry.js';
 
@@ -137,7 +138,7 @@ export function createBatchMethod(registry: MethodRegistry): MethodDef {
           } catch (e) {
             if (e instanceof RestError) failed = e;
             else {
-              ctx.app.log.error({ err: e, command }, 'unexpected failure in a batch command');
+              ctx.app.log.error({ err: e, command: maskUrl(command) }, 'unexpected failure in a batch command');
               failed = new RestError('INTERNAL_SERVER_ERROR', 'Internal server error', 500);
             }
           }

@@ -18,7 +18,7 @@ export function registerOauthRoutes(app: App, fastify: FastifyInstance): void {
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
     const q = req.url.indexOf('?');
     const query = parsePhpQuery(q >= 0 ? req.url.slice(q + 1) : '');
-    const body = req.method === 'POST' ? await decodeBody(req.body as Buffer | undefined, req.headers['content-type']) : null;
+    const body = req.method === 'POST' ? await decodeBody(req.body as Buffer | undefined, req.scrumdContentType) : null;
     const params = mergeParams(query, body);
     reply.type('application/json; charset=utf-8').header('cache-control', 'no-store');
     try {

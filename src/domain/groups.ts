@@ -6,6 +6,7 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Caller } from '../protocol/registry.js';
 import type { Database, SonetGroupTable } from '../store/schema.js';
 import { preparedQuery } from '../store/prepared.js';
+import { lockParent } from '../store/rowLocks.js';
 
 export type GroupRow = Selectable<SonetGroupTable>;
 export type Role = 'A' | 'E' | 'K' | 'T' | 'Z';
@@ -343,8 +344,13 @@ export async function updateGroup(db: Kysely<Database>, groupId: number, f: Grou
  * Deletes a group (platform.md §5.4, scrum-api.md A6): its relations, and every Scrum entity, item,
  * epic (with its files) and sprint-board stage (with its task links) of the group. Tasks stay, with
  * GROUP_ID 0 and no board stage. The caller runs it in a transaction.
+ *
+ * The group row is locked first: writers adding children to the group (backlogs, sprints, epics, tasks)
+ * hold it in key-share mode, so the delete waits for them and then sees what they added, and writers
+ * that come later see the group gone (rowLocks.ts).
  */
 export async function deleteGroup(db: Kysely<Database>, groupId: number): Promise<void> {
+  await lockParent(db, 'sonet_groups', groupId, 'update');
   const entityIds = db.selectFrom('scrum_entities').select('id').where('group_id', '=', groupId);
   const sprintIds = db.selectFrom('scrum_entities').select('id').where('group_id', '=', groupId).where('entity_type', '=', 'sprint');
   const stageIds = db.selectFrom('kanban_stages').select('id').where('entity_type', '=', 'A').where('entity_id', 'in', sprintIds);

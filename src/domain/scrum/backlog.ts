@@ -5,6 +5,7 @@ import type { Caller } from '../../protocol/registry.js';
 import type { Database } from '../../store/schema.js';
 import { canReadGroup } from '../groups.js';
 import { userExists } from '../users.js';
+import { lockParent } from '../../store/rowLocks.js';
 import { backlogObject, entityHasItems, getBacklogOfGroup, getEntity, isUniqueViolation } from './entities.js';
 
 /** A user id field: null when the input was not numeric (then it is not considered). */
@@ -22,6 +23,8 @@ export async function addBacklog(
 ) {
   const { groupId, createdBy, modifiedBy } = input;
   if (groupId === 0) throw methodError('Group id not found');
+  // The group cannot be deleted until this transaction ends; one deleted meanwhile is gone (rowLocks.ts).
+  await lockParent(db, 'sonet_groups', groupId, 'key share');
   if (!(await canReadGroup(db, caller, groupId))) throw methodError('Access denied');
   if (await getBacklogOfGroup(db, groupId)) throw methodError('Backlog already added');
   await checkUsers(db, createdBy, modifiedBy);
@@ -62,6 +65,7 @@ export async function updateBacklog(
       if (await getBacklogOfGroup(db, groupId)) throw methodError('The target group already has a backlog');
     }
     newGroup = groupId; // no access check on the target group (B-4)
+    if (newGroup !== backlog.group_id) await lockParent(db, 'sonet_groups', newGroup, 'key share');
   }
   await checkUsers(db, createdBy, modifiedBy);
   const set: { group_id?: number; modified_by?: number } = {};
@@ -97,6 +101,9 @@ export async function deleteBacklog(db: Kysely<Database>, caller: Caller, id: nu
   const backlog = await getEntity(db, id);
   if (!backlog || backlog.entity_type !== 'backlog') throw methodError('Backlog not found');
   if (!(await canReadGroup(db, caller, backlog.group_id))) throw methodError('Access denied');
+  // Writers adding items (tasks.task.add, moves) hold the backlog in key-share mode: wait for them, then
+  // see their items; later ones see the backlog gone (rowLocks.ts).
+  if (!(await lockParent(db, 'scrum_entities', id, 'update'))) throw methodError('Backlog not found');
   if (await entityHasItems(db, id)) throw methodError('It is forbidden remove a backlog with items');
   await db.deleteFrom('scrum_entities').where('id', '=', id).execute();
   return [];

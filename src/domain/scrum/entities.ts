@@ -7,6 +7,7 @@ import { memoized } from '../../memo.js';
 import type { PortalTime } from '../../portalTime.js';
 import type { Database, ScrumEntityTable } from '../../store/schema.js';
 import { limitLiteral, preparedQuery } from '../../store/prepared.js';
+import { lockParent } from '../../store/rowLocks.js';
 
 export type EntityRow = Selectable<ScrumEntityTable>;
 export type SprintStatus = 'planned' | 'active' | 'completed';
@@ -109,6 +110,8 @@ export async function smallestSort(db: Kysely<Database>): Promise<number> {
  */
 export async function moveItemsToTop(db: Kysely<Database>, itemIds: readonly number[], targetEntityId: number): Promise<void> {
   if (itemIds.length === 0) return;
+  // Never into a backlog or sprint deleted meanwhile; it cannot be deleted until this transaction ends.
+  if (!(await lockParent(db, 'scrum_entities', targetEntityId, 'key share'))) throw new Error(`entity ${targetEntityId} no longer exists`);
   const m = await smallestSort(db);
   const k = itemIds.length;
   for (let j = 1; j <= k; j++) {

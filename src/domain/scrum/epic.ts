@@ -14,6 +14,7 @@ import { isPhpArray, isPhpEmptyArray, phpValues } from '../../protocol/php.js';
 import type { Caller } from '../../protocol/registry.js';
 import type { Database, ScrumEpicTable } from '../../store/schema.js';
 import { preparedQuery } from '../../store/prepared.js';
+import { lockParent } from '../../store/rowLocks.js';
 import { canReadGroup, groupsWithAnyRelation } from '../groups.js';
 import { userExists } from '../users.js';
 import { processDescription } from './epicDescription.js';
@@ -174,6 +175,8 @@ export async function addEpic(db: Kysely<Database>, caller: Caller, input: EpicA
   if (createdBy !== null && !(await userExists(db, createdBy))) throw methodError('createdBy user not found');
   if (groupId === 0) throw methodError('Group id not found');
   if (name === '') throw methodError('Name not found');
+  // The group cannot be deleted until this transaction ends; one deleted meanwhile is gone (rowLocks.ts).
+  await lockParent(db, 'sonet_groups', groupId, 'key share');
   if (!(await canReadGroup(db, caller, groupId))) throw methodError('Access denied');
   const description = input.description === null ? '' : processDescription(input.description);
   const author = createdBy ?? caller.userId;
@@ -226,6 +229,7 @@ async function loadEpic(db: Kysely<Database>, caller: Caller, id: number): Promi
 export async function updateEpic(db: Kysely<Database>, caller: Caller, input: EpicUpdateInput): Promise<EpicOutcome<ReturnType<typeof epicObject>>> {
   const { id, groupId, name, createdBy, modifiedBy, color, files } = input;
   await loadEpic(db, caller, id);
+  if (groupId !== null) await lockParent(db, 'sonet_groups', groupId, 'key share');
   // The target group must be readable too (group 0 does not exist, so it is refused).
   if (groupId !== null && !(await canReadGroup(db, caller, groupId))) throw methodError('Access denied');
   if (createdBy !== null && !(await userExists(db, createdBy))) throw methodError('createdBy user not found');

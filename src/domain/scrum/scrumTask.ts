@@ -8,6 +8,7 @@ import { methodError } from '../../protocol/errors.js';
 import type { Caller } from '../../protocol/registry.js';
 import type { Database, ScrumItemTable } from '../../store/schema.js';
 import { limitLiteral, preparedQuery } from '../../store/prepared.js';
+import { lockParent } from '../../store/rowLocks.js';
 import { canReadGroup } from '../groups.js';
 import { TaskAccess } from '../taskAccess.js';
 import { loadTask } from '../tasks.js';
@@ -72,6 +73,8 @@ export async function updateScrumTask(db: Kysely<Database>, caller: Caller, inpu
   // 3–4: the target entity must be readable; its group is G
   let group = 0;
   if (entityId !== 0) {
+    // The target cannot be deleted until this transaction ends; one deleted meanwhile is gone (rowLocks.ts).
+    await lockParent(db, 'scrum_entities', entityId, 'key share');
     const target = await getEntity(db, entityId);
     if (!target || !(await canReadGroup(db, caller, target.group_id))) throw methodError('Access denied');
     group = target.group_id;

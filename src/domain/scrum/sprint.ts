@@ -10,6 +10,7 @@ import { isPhpArray, truthy, type PhpMap } from '../../protocol/php.js';
 import type { Caller } from '../../protocol/registry.js';
 import type { Database, ScrumEntityTable } from '../../store/schema.js';
 import { canReadGroup, groupsWithAnyRelation } from '../groups.js';
+import { lockParent } from '../../store/rowLocks.js';
 import { userExists } from '../users.js';
 import {
   SPRINT_STATUSES,
@@ -76,6 +77,8 @@ export interface SprintAddInput {
 export async function addSprint(db: Kysely<Database>, caller: Caller, time: PortalTime, now: number, input: SprintAddInput) {
   const { groupId, name, sort, createdBy, modifiedBy, dateStart, dateEnd, status } = input;
   if (groupId === 0) throw methodError('Group id not found');
+  // The group cannot be deleted until this transaction ends; one deleted meanwhile is gone (rowLocks.ts).
+  await lockParent(db, 'sonet_groups', groupId, 'key share');
   if (!(await canReadGroup(db, caller, groupId))) throw methodError('Access denied');
   await checkUsers(db, createdBy, modifiedBy);
   if (dateStart === null) throw methodError('Incorrect dateStart format');
@@ -140,6 +143,7 @@ export async function updateSprint(db: Kysely<Database>, caller: Caller, time: P
   if (groupId !== null) {
     if (groupId !== sprint.group_id && (await entityHasItems(db, id))) throw methodError('It is forbidden move a sprint with items');
     newGroup = groupId; // no access or Scrum check on the target group
+    if (newGroup !== sprint.group_id) await lockParent(db, 'sonet_groups', newGroup, 'key share');
   }
   await checkUsers(db, createdBy, modifiedBy);
   if (status !== null) {
@@ -183,8 +187,12 @@ export async function getSprint(db: Kysely<Database>, caller: Caller, time: Port
 // delete (C2.7)
 
 export async function deleteSprint(db: Kysely<Database>, caller: Caller, id: number): Promise<unknown[]> {
-  const sprint = await loadSprint(db, id, 'Sprint not found');
+  let sprint = await loadSprint(db, id, 'Sprint not found');
   if (!(await canReadGroup(db, caller, sprint.group_id))) throw methodError('Access denied');
+  // Writers moving items into the sprint hold it in key-share mode: wait for them, then see their items;
+  // later ones see the sprint gone (rowLocks.ts). Re-read: it may have changed while we waited.
+  if (!(await lockParent(db, 'scrum_entities', id, 'update'))) throw methodError('Sprint not found');
+  sprint = await loadSprint(db, id, 'Sprint not found');
   if (await entityHasItems(db, id)) {
     const backlog = await getBacklogOfGroup(db, sprint.group_id);
     if (!backlog) throw methodError('It is forbidden remove a sprint with items');

@@ -10,6 +10,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Log } from '../../app.js';
 import type { Database } from '../../store/schema.js';
+import { lockParent } from '../../store/rowLocks.js';
 import { getGroup } from '../groups.js';
 import { getActiveSprintOfGroup, getBacklogOfGroup, getEntity, moveItemsToTop, type EntityRow } from './entities.js';
 
@@ -156,6 +157,8 @@ async function createItem(db: Kysely<Database>, task: CoupledTask): Promise<void
     entity = await getBacklogOfGroup(db, task.group_id);
   }
   if (!entity) return;
+  // Never into a backlog or sprint deleted meanwhile; it cannot be deleted until this transaction ends.
+  if (!(await lockParent(db, 'scrum_entities', entity.id, 'key share'))) return;
   await db
     .insertInto('scrum_items')
     .values({

@@ -8,31 +8,14 @@ import { limitLiteral, rememberedRows } from '../store/prepared.js';
 import type { PortalTime } from '../portalTime.js';
 import { methodError } from '../protocol/errors.js';
 import { isPhpArray, own, phpValues, toInt, toStr } from '../protocol/php.js';
-import { filterEntries } from './filterKeys.js';
+// and/or/inList/anyOf take lists of any length (long ones bound as one parameter; filterKeys.ts)
+import { FALSE, and, anyOf, filterEntries, inList, likeCi, or } from './filterKeys.js';
 import { LIST_LIMIT, type Caller } from '../protocol/registry.js';
 import type { Database } from '../store/schema.js';
 import { readableBy } from './taskAccess.js';
 
 type Cond = RawBuilder<SqlBool>;
 type Expr = RawBuilder<unknown>;
-
-const TRUE: Cond = sql<SqlBool>`1 = 1`;
-const FALSE: Cond = sql<SqlBool>`1 = 0`;
-
-function and(conds: readonly Cond[]): Cond {
-  if (conds.length === 0) return TRUE;
-  return sql<SqlBool>`(${sql.join(conds.map((c) => sql`(${c})`), sql` and `)})`;
-}
-
-function or(conds: readonly Cond[]): Cond {
-  if (conds.length === 0) return FALSE;
-  return sql<SqlBool>`(${sql.join(conds.map((c) => sql`(${c})`), sql` or `)})`;
-}
-
-function inList(e: Expr, values: readonly unknown[]): Cond {
-  if (values.length === 0) return FALSE;
-  return sql<SqlBool>`${e} in (${sql.join(values.map((v) => sql`${v}`))})`;
-}
 
 const col = (name: string): Expr => sql.ref(`tasks.${name}`);
 
@@ -139,7 +122,8 @@ function fieldCondition(field: FilterField, op: string, value: unknown, fc: Filt
         break;
       case 'like':
         // SQL-style patterns: `%` and `_` in the value are wildcards; case-insensitive as in the product.
-        cond = or(values.map((v) => sql<SqlBool>`lower(${e}) like lower(${toStr(v)})`));
+        // Unicode case folding, any pattern length (filterKeys.ts likeCi).
+        cond = anyOf(values.map(toStr), (v) => likeCi(e, v));
         break;
       case 'date': {
         const ds = values.map((v) => dateValue(v, fc)).filter((d): d is number => d !== null);
@@ -245,7 +229,8 @@ function filterMapCondition(filter: unknown, fc: FilterContext, depth: number): 
       if (value === 'Y') conds.push(onlyRootTasks(fc.caller));
       continue;
     }
-    const def = FILTER_FIELDS[field];
+    // own fields only: a key like `constructor` or `toString` names no field (not Object.prototype's)
+    const def = Object.prototype.hasOwnProperty.call(FILTER_FIELDS, field) ? FILTER_FIELDS[field] : undefined;
     const c = def ? fieldCondition(def, op, value, fc) : relationCondition(field, op, value);
     if (c) conds.push(c);
   }

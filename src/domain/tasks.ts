@@ -4,7 +4,7 @@
  * Scrum effects are delegated to scrum/taskCoupling.ts (platform.md §9).
  */
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Updateable } from 'kysely';
+import { sql, type Kysely, type Updateable } from 'kysely';
 import type { Log } from '../app.js';
 import type { PortalTime } from '../portalTime.js';
 import { RestError, methodError } from '../protocol/errors.js';
@@ -13,6 +13,7 @@ import type { Caller } from '../protocol/registry.js';
 import type { Database, TaskTable } from '../store/schema.js';
 import { preparedQuery } from '../store/prepared.js';
 import { getGroup } from './groups.js';
+import { inList } from './filterKeys.js';
 import { lockParent } from '../store/rowLocks.js';
 import { onTaskAdded, onTaskDeleted, onTaskGroupChanged, onTaskStatusChanged, scrumPlacement, type CouplingContext } from './scrum/taskCoupling.js';
 import { TaskAccess, actionAllowed, actionMap, canInGroup, type StatusAction } from './taskAccess.js';
@@ -122,12 +123,12 @@ function readFlag(v: unknown): 'Y' | 'N' | undefined {
 /** A list of user ids: a list, or one scalar id; positive, without repetitions. */
 function readIds(v: unknown): number[] {
   const values = isPhpArray(v) ? phpValues(v) : v === '' || v === null || v === undefined ? [] : [v];
-  const out: number[] = [];
+  const out = new Set<number>(); // (a Set: a list of 70,000 ids must not take quadratic time)
   for (const x of values) {
     const n = toInt(x);
-    if (n > 0 && !out.includes(n)) out.push(n);
+    if (n > 0) out.add(n);
   }
-  return out;
+  return [...out];
 }
 
 /** Tags: a list of names, or one comma-separated string; trimmed, empty ones dropped, no repetitions. */
@@ -292,7 +293,7 @@ async function userExists(db: Kysely<Database>, id: number): Promise<boolean> {
 /** Existing users among the ids, in the given order (participants that are not users are dropped). */
 async function existingUsers(db: Kysely<Database>, ids: readonly number[]): Promise<number[]> {
   if (ids.length === 0) return [];
-  const rows = await db.selectFrom('users').select('id').where('id', 'in', [...ids]).execute();
+  const rows = await db.selectFrom('users').select('id').where(inList(sql.ref('id'), ids)).execute(); // any length
   const found = new Set(rows.map((r) => r.id));
   return ids.filter((id) => found.has(id));
 }
@@ -365,7 +366,10 @@ async function writeMembers(db: Kysely<Database>, taskId: number, type: 'A' | 'U
   await db.deleteFrom('task_members').where('task_id', '=', taskId).where('type', '=', type).execute();
   const users = await existingUsers(db, ids);
   if (users.length > 0) {
-    await db.insertInto('task_members').values(users.map((user_id) => ({ task_id: taskId, user_id, type }))).execute();
+    // in parts: one statement binds at most 32,766 (SQLite) or 65,535 (PostgreSQL) parameters
+    for (let i = 0; i < users.length; i += 5000) {
+      await db.insertInto('task_members').values(users.slice(i, i + 5000).map((user_id) => ({ task_id: taskId, user_id, type }))).execute();
+    }
   }
 }
 
@@ -571,7 +575,7 @@ async function userBlocks(db: Kysely<Database>, ids: readonly number[]): Promise
   const out = new Map<number, UserBlock>();
   const list = [...new Set(ids)].filter((i) => i > 0);
   if (list.length === 0) return out;
-  const rows = await db.selectFrom('users').select(['id', 'name', 'last_name', 'email', 'work_position']).where('id', 'in', list).execute();
+  const rows = await db.selectFrom('users').select(['id', 'name', 'last_name', 'email', 'work_position']).where(inList(sql.ref('id'), list)).execute();
   for (const u of rows) {
     out.set(u.id, {
       id: String(u.id),

@@ -12,15 +12,17 @@ import { LIST_LIMIT } from '../protocol/registry.js';
 import type { Database } from '../store/schema.js';
 import {
   FALSE,
+  allOf,
   and,
+  anyOf,
   containsCi,
-  escapeLike,
   filterEntries,
   inList,
   likeCi,
   not,
   or,
   parseFilterKey,
+  startsWithCi,
   valueList,
   type Cond,
 } from './filterKeys.js';
@@ -194,6 +196,13 @@ function inDepartment(id: number): Cond {
   return sql`${DEPT_TEXT} like ${`%,${id},%`}`;
 }
 
+/** Users of any of the departments; a long list (30,000 ids) is bound as one parameter. */
+function inAnyDepartment(ids: readonly number[]): Cond {
+  const unique = [...new Set(ids)];
+  if (unique.length <= 100) return or(unique.map((id) => inDepartment(id)));
+  return anyOf(unique, (id) => sql`${DEPT_TEXT} like '%,' || cast(${id} as text) || ',%'`);
+}
+
 const HAS_DEPARTMENT: Cond = sql`${DEPT_TEXT} like '%,_%,%'`;
 
 function onlineCond(now: number): Cond {
@@ -205,18 +214,11 @@ function onlineCond(now: number): Cond {
  * case-insensitively (the recommended matching of platform.md §7.4). Null when there are no words.
  */
 export function wordPrefixCondition(columns: readonly string[], text: string): Cond | null {
-  const words = text.split(/\s+/).filter((w) => w !== '');
+  const words = [...new Set(text.split(/\s+/).filter((w) => w !== ''))];
   if (words.length === 0) return null;
-  return and(
-    words.map((w) => {
-      const e = escapeLike(w);
-      return or(
-        columns.map(
-          (c) =>
-            sql`(lower(${ref(c)}) like lower(${e + '%'}) escape '\\' or lower(${ref(c)}) like lower(${'% ' + e + '%'}) escape '\\')`,
-        ),
-      );
-    }),
+  // Any number of words (allOf binds a long list as one parameter); Unicode case folding (filterKeys.ts).
+  return allOf(words, (w) =>
+    or(columns.map((c) => or([startsWithCi(ref(c), w), containsCi(ref(c), sql`' ' || cast(${w} as text)`)]))),
   );
 }
 
@@ -403,7 +405,7 @@ export function userFilterCondition(filter: PhpMap, fc: UserFilterContext): Cond
       }
       case 'USER_TYPE': {
         if (base !== '' && base !== '=' && base !== '@') continue;
-        const types = valueList(value).map((x) => toStr(x));
+        const types = [...new Set(valueList(value).map((x) => toStr(x)))];
         const c = or(
           types.flatMap((t) => (t === 'employee' ? [HAS_DEPARTMENT] : t === 'extranet' ? [not(HAS_DEPARTMENT)] : [])),
         );
@@ -412,8 +414,7 @@ export function userFilterCondition(filter: PhpMap, fc: UserFilterContext): Cond
       }
       case 'UF_DEPARTMENT': {
         if (base !== '' && base !== '=' && base !== '@') continue;
-        const ids = valueList(value).map((x) => toInt(x));
-        const c = or(ids.map((id) => inDepartment(id)));
+        const c = inAnyDepartment(valueList(value).map((x) => toInt(x)));
         conds.push(negative ? not(c) : c);
         continue;
       }

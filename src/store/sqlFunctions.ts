@@ -104,15 +104,18 @@ export function listParameter(values: readonly (number | string)[], type: 'int' 
 /** Registers the functions on a SQLite connection (once per connection, before any query uses them). */
 export function registerSqliteFunctions(db: BetterSqlite3.Database): void {
   db.function('scrumd_fold', { deterministic: true }, (t: unknown) => (typeof t === 'string' ? fold(t) : t === null ? null : fold(String(t))));
+  // A filter over a list (anyOf, allOf) calls these with one row's value and every listed needle.
+  const haystack = lastFolded();
   const needle = lastFolded();
   db.function('scrumd_position', { deterministic: true }, (h: unknown, n: unknown) => {
     if (h === null || n === null) return null;
-    return fold(String(h)).indexOf(needle(String(n))) + 1;
+    return haystack(String(h)).indexOf(needle(String(n))) + 1;
   });
+  const value = lastFolded();
   const pattern = lastFolded();
   db.function('scrumd_like', { deterministic: true }, (v: unknown, p: unknown) => {
     if (v === null || p === null) return null;
-    return likeMatch(fold(String(v)), pattern(String(p))) ? 1 : 0;
+    return likeMatch(value(String(v)), pattern(String(p))) ? 1 : 0;
   });
   db.table('scrumd_int_list', {
     columns: ['value'],

@@ -1,10 +1,11 @@
 /** PHP parse_str semantics of query strings and form bodies (protocol.md §2.2), and PHP value casts (B6). */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import './helpers/propertySeed.js';
 import qs from 'qs';
-import { parsePhpQuery } from '../src/protocol/formDecoding.js';
+import { assemblePhpFields, decodePhpQuery, parsePhpQuery } from '../src/protocol/formDecoding.js';
+import { decodeJsonBody, jsonDepthWithin } from '../src/transport/requestBody.js';
 import { isNumeric, toFloat, toInt, toStr, truthy } from '../src/protocol/php.js';
 
 const plain = (v: unknown) => JSON.parse(JSON.stringify(v));
@@ -101,5 +102,116 @@ test('PHP casts (scrum-api.md B6)', () => {
   }
   for (const [v, b] of [['false', true], ['N', true], ['0', false], ['', false], [0, false], [0.0, false], [[], false], [{}, false], ['0.0', true], [null, false]] as [unknown, boolean][]) {
     assert.equal(truthy(v), b, JSON.stringify(v));
+  }
+});
+
+describe('input limits (PHP max_input_vars, max_input_nesting_level)', () => {
+  test('the first 10,000 variables are kept, the rest dropped; empty pieces are not variables', () => {
+    const vars = (n: number) => Array.from({ length: n }, (_, i) => `v${i}=${i}`);
+    const at = decodePhpQuery(vars(10_000).join('&&'));
+    assert.equal(Object.keys(at.params).length, 10_000);
+    assert.equal(at.truncated, false);
+    const past = decodePhpQuery([...vars(10_000), 'last=1'].join('&'));
+    assert.equal(Object.keys(past.params).length, 10_000);
+    assert.equal(past.params.last, undefined);
+    assert.equal(past.truncated, true);
+    // appends count one by one
+    const appends = parsePhpQuery(Array(10_005).fill('a[]=1').join('&')).a as unknown[];
+    assert.equal(appends.length, 10_000);
+    // multipart fields alike
+    assert.equal(Object.keys(assemblePhpFields(vars(10_001).map((v): [string, string] => [v.split('=')[0]!, '1']))).length, 10_000);
+  });
+
+  test('a name nested deeper than 64 levels drops its top-level variable, in multipart fields too', () => {
+    const deep = 'a' + '[x]'.repeat(65);
+    assert.deepEqual(plain(assemblePhpFields([['a[b]', '1'], [deep, '2'], ['c', '3']])), { c: '3' });
+  });
+
+  test('JSON: nesting is checked before parsing; 511 levels are read, 512 ignored; brackets inside strings do not count', () => {
+    const nested = (n: number) => Buffer.from('['.repeat(n) + ']'.repeat(n));
+    assert.ok(decodeJsonBody(nested(511)));
+    assert.equal(decodeJsonBody(nested(512)), null);
+    assert.equal(decodeJsonBody(Buffer.from('['.repeat(8_000_000))), null);
+    assert.deepEqual(plain(decodeJsonBody(Buffer.from('{"a":"[[[\\"{{{","b":[1]}'))), { a: '[[["{{{', b: [1] });
+  });
+
+  test('property: the depth checked before parsing is the depth of the parsed document', () => {
+    const depthOf = (v: unknown): number =>
+      v !== null && typeof v === 'object' ? 1 + Math.max(0, ...Object.values(v as object).map(depthOf)) : 0;
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 8 }), fc.integer({ min: 0, max: 9 }), (v, limit) => {
+        const text = Buffer.from(JSON.stringify(v));
+        assert.equal(jsonDepthWithin(text, limit), depthOf(v) <= limit);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+/**
+ * Linear work for every shape of name, counted deterministically: every Map operation and every key
+ * a Map iterator yields while decoding (the old decoder rescanned every key of an array on each `[]`
+ * append, so 8 times the variables cost 64 times the work). Decoding 8 times the input must cost
+ * at most 9 times the work. The limits are lifted so that the large input is decoded in full.
+ */
+describe('decoding work grows linearly with the input', () => {
+  const unlimited = { maxVars: Number.POSITIVE_INFINITY, maxNesting: 64 };
+  const shapes: [string, (i: number) => string][] = [
+    ['appends a[]=1', () => 'a[]=1'],
+    ['appends at depth 64', () => 'a' + '[x]'.repeat(63) + '[]=1'],
+    ['appends inside appends', (i) => (i % 2 ? 'a[][x]=1' : 'a[1][]=1')],
+    ['distinct plain names', (i) => `k${i}=1`],
+    ['distinct bracketed names', (i) => `f[k${i}]=1`],
+    ['sparse huge indexes then appends', (i) => (i % 2 ? `a[${4_000_000_000_000_000_000n + BigInt(i) * 7919n}]=1` : 'a[]=1')],
+    ['negative indexes', (i) => `a[-${i}]=1&a[]=2`],
+    ['names past the nesting limit', (i) => `a[${i}]=1&a` + '[x]'.repeat(65) + '=1'],
+  ];
+
+  /** Runs f and counts the Map operations and iterated entries it causes. */
+  function mapWork(f: () => void): number {
+    const proto = Map.prototype as unknown as Record<string | symbol, (...a: unknown[]) => unknown>;
+    const names: (string | symbol)[] = ['get', 'set', 'has', 'delete', 'forEach', 'keys', 'values', 'entries', Symbol.iterator];
+    const saved = new Map(names.map((n) => [n, proto[n]!] as const));
+    let ops = 0;
+    const counting = (it: Iterator<unknown>): IterableIterator<unknown> => ({
+      next: () => (ops++, it.next()),
+      [Symbol.iterator]() {
+        return this;
+      },
+    });
+    for (const n of names) {
+      const original = saved.get(n)!;
+      const iterates = n === 'keys' || n === 'values' || n === 'entries' || n === Symbol.iterator;
+      proto[n] = function (this: unknown, ...args: unknown[]) {
+        ops++;
+        const r = original.apply(this, args);
+        return iterates ? counting(r as Iterator<unknown>) : r;
+      };
+    }
+    try {
+      f();
+    } finally {
+      for (const n of names) proto[n] = saved.get(n)!;
+    }
+    return ops;
+  }
+
+  for (const [name, unit] of shapes) {
+    test(name, () => {
+      const n = 2_000;
+      const make = (count: number) => Array.from({ length: count }, (_, i) => unit(i)).join('&');
+      const small = make(n);
+      const large = make(8 * n);
+      const wSmall = mapWork(() => parsePhpQuery(small, unlimited));
+      const wLarge = mapWork(() => parsePhpQuery(large, unlimited));
+      assert.ok(wSmall >= n, `the decoder works with Maps (${wSmall} operations counted)`);
+      assert.ok(wLarge <= 9 * wSmall, `query: ${8 * n} variables cost ${wLarge} Map operations, ${n} cost ${wSmall}`);
+      const pairs = (q: string) => q.split('&').map((p): [string, string] => [p.split('=')[0]!, '1']);
+      const pSmall = pairs(small);
+      const pLarge = pairs(large);
+      const mSmall = mapWork(() => assemblePhpFields(pSmall, unlimited));
+      const mLarge = mapWork(() => assemblePhpFields(pLarge, unlimited));
+      assert.ok(mLarge <= 9 * mSmall, `multipart: ${8 * n} fields cost ${mLarge} Map operations, ${n} cost ${mSmall}`);
+    });
   }
 });

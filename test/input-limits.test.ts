@@ -20,7 +20,7 @@ after(() => t.close());
 const FORM = 'application/x-www-form-urlencoded';
 
 async function post(path: string, body: string | Buffer, contentType: string): Promise<Reply> {
-  return toReply(await fetch(`${t.origin}${path}`, { method: 'POST', headers: { 'content-type': contentType }, body }));
+  return toReply(await fetch(`${t.origin}${path}`, { method: 'POST', headers: { 'content-type': contentType }, body: typeof body === 'string' ? body : new Uint8Array(body) }));
 }
 const batchPath = () => `/rest/1/${'s3cr3t'}/batch`;
 

@@ -64,6 +64,8 @@ describe('tasks.task.get / list selection (§8.1, §8.4)', () => {
     assert.equal(all.tasks[0].favorite, 'N');
     const listed = await admin.result('tasks.task.list', { filter: { ID: task.id }, select: ['ID', 'NEW_COMMENTS_COUNT'] });
     assert.equal(listed.tasks[0].newCommentsCount, 0);
+    // in a list NEW_COMMENTS_COUNT brings CREATED_DATE and VIEWED_DATE (§8.5.1)
+    assert.deepEqual(Object.keys(listed.tasks[0]), ['id', 'createdDate', 'viewedDate', 'group', 'newCommentsCount']);
     const not = await admin.result('tasks.task.list', { filter: { ID: task.id }, select: ['ID'] });
     assert.equal('newCommentsCount' in not.tasks[0], false);
     const got = (await admin.result('tasks.task.get', { taskId: task.id, select: ['ID'] })).task;

@@ -67,8 +67,11 @@ before(async () => {
 });
 after(() => t.close());
 
+/** Names of JavaScript object members: as keys of a map they must name nothing (issue 10 §4). */
+const MEMBER_NAMES = ['constructor', 'toString', 'valueOf', 'hasOwnProperty', '__proto__', 'isPrototypeOf', 'toLocaleString', '__defineSetter__', 'propertyIsEnumerable'];
 const key = fc.oneof(
   fc.constantFrom('id', 'fields', 'filter', 'select', 'order', 'taskId', 'sprintId', 'stageId', 'params', 'groupId', 'ID', 'GROUP_ID', 'NAME', 'USER_ID', 'cmd', 'halt', 'start', 'withFiles', 'FILTER'),
+  fc.constantFrom(...MEMBER_NAMES),
   fc.string({ maxLength: 8 }),
 );
 const scalar = fc.oneof(
@@ -166,5 +169,106 @@ describe('fuzzing', () => {
     }
     for (const [method, body] of cases) assertEnvelope(await callJson(method, body), `${method} ${JSON.stringify(body).slice(0, 100)}`);
     assert.equal((await fetch(`${W}/server.time`)).status, 200);
+  });
+});
+
+/**
+ * Valid but unusual input (issue 10 §4): each family once answered HTTP 500. Filter, order and select
+ * maps keyed by object member names; values over SQLite's 50,000-byte LIKE pattern limit; lists beyond
+ * the parameters one statement binds (32,766 on SQLite, 65,535 on PostgreSQL) or SQLite's expression
+ * depth (1,000); NUL characters (PostgreSQL text cannot hold them).
+ */
+describe('fuzzing unusual input families', () => {
+  const LIST_CALLS: [string, (field: string, value: unknown) => Record<string, unknown>][] = [
+    ['tasks.task.list', (f, v) => ({ filter: { [f]: v } })],
+    ['user.get', (f, v) => ({ FILTER: { [f]: v } })],
+    ['user.search', (f, v) => ({ FILTER: { [f]: v } })],
+    ['sonet_group.get', (f, v) => ({ FILTER: { [f]: v } })],
+    ['socialnetwork.api.workgroup.list', (f, v) => ({ filter: { [f]: v } })],
+  ];
+  const OPS = ['', '=', '!', '!=', '%', '!%', '@', '!@', '=%', '%=', '>', '<=', '><'];
+  const FIELDS = ['ID', 'NAME', 'TITLE', 'LAST_NAME', 'UF_DEPARTMENT', 'USER_TYPE', 'MEMBER', 'TAG', 'ACCOMPLICE', 'DESCRIPTION', 'FIND', 'KEYWORDS', ...MEMBER_NAMES];
+  const unit = fc.constantFrom('x', 'Ж', 'σ', 'É', '%', '_', '\\', ' ', '\u0000', '🧪');
+  const longText = fc.tuple(unit, fc.integer({ min: 50_001, max: 70_000 }), fc.string({ maxLength: 5 })).map(([u, n, tail]) => u.repeat(n) + tail);
+  const bigList = fc.tuple(fc.integer({ min: 32_766, max: 70_000 }), fc.boolean()).map(([n, text]) =>
+    Array.from({ length: n }, (_, i) => (text ? `v${i}` : i + 1)),
+  );
+  const nulText = fc.tuple(fc.string({ maxLength: 10 }), fc.string({ maxLength: 10 })).map(([a, b]) => `${a}\u0000${b}`);
+  const unusual = fc.oneof(longText, bigList, nulText, fc.array(nulText, { maxLength: 3 }));
+
+  test('list filters: every operator and field with long values, long lists and NUL characters', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...LIST_CALLS), fc.constantFrom(...OPS), fc.constantFrom(...FIELDS), unusual, async ([method, params], op, field, v) => {
+        const r = await callJson(method, params(op + field, v));
+        assertEnvelope(r, `${method} ${op}${field} ${JSON.stringify(v).slice(0, 80)}`);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  test('maps keyed by object member names: filter, order, select and fields of every method', async () => {
+    const mapKey = fc.constantFrom('filter', 'FILTER', 'order', 'ORDER', 'select', 'SELECT', 'fields', 'FIELDS', 'params');
+    const method = fc.oneof(fc.constantFrom(...LIST_CALLS.map(([m]) => m)), fc.constantFrom(...METHODS));
+    await fc.assert(
+      fc.asyncProperty(method, mapKey, fc.constantFrom(...MEMBER_NAMES), fc.constantFrom('', '!', '%', '>=', '::SUBFILTER-'), scalar, async (method, where, name, op, v) => {
+        const body = { [where]: { [op + name]: v } };
+        assertEnvelope(await callJson(method, body), `${method} ${JSON.stringify(body).slice(0, 200)}`);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test('stored and compared strings with NUL characters: the same answer as without them', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.stringMatching(/^[a-z]{1,8}$/), fc.nat(8), async (word, at) => {
+        const title = `nul ${word}`;
+        const withNul = `${title.slice(0, at)}\u0000${title.slice(at)}`;
+        const added = await callJson('tasks.task.add', { fields: { TITLE: withNul, RESPONSIBLE_ID: 1 } });
+        assertEnvelope(added, `tasks.task.add ${JSON.stringify(withNul)}`);
+        assert.equal(added.body.result.task.title, title);
+        const found = await callJson('tasks.task.list', { filter: { TITLE: withNul, ID: added.body.result.task.id }, select: ['ID'] });
+        assertEnvelope(found, 'tasks.task.list');
+        assert.equal(found.body.result.tasks.length, 1);
+        await callJson('tasks.task.delete', { taskId: added.body.result.task.id });
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  test('case-insensitive filters: a substring of a name in any letter case finds it (Cyrillic, Greek, accented Latin)', async () => {
+    const letters = [
+      ...Array.from({ length: 0x44f - 0x410 + 1 }, (_, i) => String.fromCodePoint(0x410 + i)), 'Ё', 'ё',
+      ...Array.from({ length: 0x3a9 - 0x391 + 1 }, (_, i) => String.fromCodePoint(0x391 + i)).filter((c) => c !== '\u03a2'),
+      ...Array.from({ length: 0x3c9 - 0x3b1 + 1 }, (_, i) => String.fromCodePoint(0x3b1 + i)),
+      ...Array.from({ length: 0xff - 0xc0 + 1 }, (_, i) => String.fromCodePoint(0xc0 + i)).filter((c) => !'×÷ß'.includes(c)),
+      'a', 'Z', ' ',
+    ];
+    const text = fc.array(fc.constantFrom(...letters), { minLength: 1, maxLength: 12 }).map((cs) => cs.join(''));
+    const flips = fc.array(fc.boolean(), { minLength: 12, maxLength: 12 });
+    await fc.assert(
+      fc.asyncProperty(text, fc.nat(11), fc.nat(11), flips, async (name, a, b, flip) => {
+        const chars = Array.from(name);
+        const part = chars.slice(Math.min(a, b) % chars.length, Math.max(a, b) + 1);
+        if (part.join('').trim() === '') return;
+        const query = part.map((c, i) => (flip[i] ? c.toUpperCase() : c.toLowerCase())).join('');
+        const g = await callJson('sonet_group.create', { NAME: `G ${name} G` });
+        assertEnvelope(g, 'sonet_group.create');
+        for (const [method, params] of [
+          ['sonet_group.get', { FILTER: { '%NAME': query, ID: g.body.result } }],
+          ['socialnetwork.api.workgroup.list', { filter: { '%NAME': query, ID: g.body.result } }],
+        ] as const) {
+          const r = await callJson(method, params);
+          assertEnvelope(r, method);
+          const n = Array.isArray(r.body.result) ? r.body.result.length : r.body.result.workgroups.length;
+          assert.equal(n, 1, `${method} %NAME ${JSON.stringify(query)} misses ${JSON.stringify(name)}`);
+        }
+        const task = await callJson('tasks.task.add', { fields: { TITLE: `T ${name} T`, RESPONSIBLE_ID: 1 } });
+        const found = await callJson('tasks.task.list', { filter: { TITLE: `%${query}%`, ID: task.body.result.task.id }, select: ['ID'] });
+        assert.equal(found.body.result.tasks.length, 1, `tasks.task.list TITLE %${query}% misses ${JSON.stringify(name)}`);
+        await callJson('tasks.task.delete', { taskId: task.body.result.task.id });
+        await callJson('sonet_group.delete', { GROUP_ID: g.body.result });
+      }),
+      { numRuns: 40 },
+    );
   });
 });

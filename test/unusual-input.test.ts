@@ -85,7 +85,8 @@ describe('keys named like JavaScript object members', () => {
 
   test('every list method answers them in the envelope, in filter, order and select', async () => {
     const calls: [string, (k: string) => Record<string, unknown>][] = [
-      ['tasks.task.list', (k) => ({ filter: { [k]: 1 }, order: { [k]: 'asc' }, select: [k] })],
+      ['tasks.task.list', (k) => ({ filter: { [k]: 1, [`%${k}`]: 'x' }, select: ['ID', k] })],
+      ['tasks.task.list', (k) => ({ order: { [k]: 'asc' } })],
       ['tasks.task.get', (k) => ({ taskId: taskIds[0], select: [k] })],
       ['user.get', (k) => ({ FILTER: { [k]: 1, [`%${k}`]: 'x', [`@${k}`]: [1] }, SORT: k, ORDER: 'asc' })],
       ['user.search', (k) => ({ FILTER: { [k]: 1 }, [k]: 'x' })],

@@ -142,3 +142,14 @@ test('sonet_group.delete racing sprint.add, epic.add, backlog.add and tasks.task
   await assertNoOrphans();
   await assertTasksReadable();
 });
+
+test('sonet_group.delete racing sonet_group.user.add', async () => {
+  const user = Number(await ok('user.add', { EMAIL: 'member-race@example.com', NAME: 'Member' }));
+  const groups = await Promise.all(range(PAIRS).map((i) => scrumGroup(`Member race ${i}`)));
+  const replies = await Promise.all(
+    groups.flatMap((g) => [s.call('sonet_group.user.add', { GROUP_ID: g, USER_ID: [user] }), s.call('sonet_group.delete', { GROUP_ID: g })]),
+  );
+  noServerErrors(replies);
+  assert.deepEqual(await query('select id, group_id from group_members where group_id not in (select id from sonet_groups)'), []);
+  await assertNoOrphans();
+});

@@ -16,6 +16,7 @@ import { isValidTimeZone, nowSeconds } from './portalTime.js';
 import { LIMIT_PRESETS } from './protocol/limits.js';
 import { IMPLEMENTED_SCOPES, parseScopeList } from './protocol/scopes.js';
 import { serve } from './serveProcesses.js';
+import { exitOnStartupError } from './startupErrors.js';
 import { seed } from './seed.js';
 import { availableParallelism } from 'node:os';
 import { isPostgresUrl, openStore } from './store/db.js';
@@ -86,7 +87,12 @@ program
       tlsCert: o.tlsCert,
       tlsKey: o.tlsKey,
     };
-    await serve(config, o.workers === 'auto' ? availableParallelism() : Number(o.workers));
+    try {
+      await serve(config, o.workers === 'auto' ? availableParallelism() : Number(o.workers));
+    } catch (e) {
+      // one line naming the problem and what to do; the stack only at --log-level debug
+      exitOnStartupError(e, config);
+    }
   });
 
 /** Opens the database of a CLI command (migrated, first start applied) and closes it afterwards. */

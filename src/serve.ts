@@ -7,6 +7,7 @@ import { createRegistry } from './methods/index.js';
 import { nowSeconds } from './portalTime.js';
 import { isPostgresUrl, openStore } from './store/db.js';
 import { localCaMaterial, ownMaterial, type TlsMaterial } from './transport/tls.js';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { buildServer, createFastify, type LoggerOption } from './transport/server.js';
 
@@ -30,6 +31,21 @@ export function tlsDirOf(config: Config): string {
   return join(db === ':memory:' || isPostgresUrl(db) ? './data' : dirname(db), 'tls');
 }
 
+/**
+ * When an embedded database file is missing although its folder shows that one was there (the local
+ * CA's tls/ folder, or a leftover -wal/-shm file), the line to log before a new empty one is created:
+ * a data folder lost by mistake must not pass for a first start.
+ */
+export function missingDatabaseNote(location: string): string | undefined {
+  if (location === ':memory:' || isPostgresUrl(location) || existsSync(location)) return undefined;
+  const signs = [join(dirname(location), 'tls'), `${location}-wal`, `${location}-shm`].filter((f) => existsSync(f));
+  if (signs.length === 0) return undefined;
+  return (
+    `the database ${location} is missing although ${signs.join(' and ')} ${signs.length > 1 ? 'are' : 'is'} there from an earlier start: ` +
+    'creating a new EMPTY database (user 1 and a new webhook). If the data was deleted by mistake, stop scrumd and restore the file.'
+  );
+}
+
 export function tlsMaterial(config: Config): TlsMaterial | undefined {
   if (config.tlsCert || config.tlsKey) {
     if (!config.tlsCert || !config.tlsKey) throw new Error('--tls-cert and --tls-key go together');
@@ -39,8 +55,11 @@ export function tlsMaterial(config: Config): TlsMaterial | undefined {
 }
 
 export async function startServer(config: Config, opts: { logger?: LoggerOption } = {}): Promise<RunningServer> {
+  // before the local CA is made: a first start with --https creates tls/ itself
+  const missing = missingDatabaseNote(config.database);
   const tls = tlsMaterial(config);
   const fastify = createFastify(config, opts.logger ?? { level: config.logLevel }, tls);
+  if (missing) fastify.log.warn(missing);
   const store = await openStore(config.database, { soleProcess: config.soleProcess });
   try {
     const app = createApp(config, store, fastify.log);

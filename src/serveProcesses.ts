@@ -9,7 +9,7 @@ import type { Config } from './config.js';
 import { createApp } from './app.js';
 import { ensurePortal, type PortalState } from './domain/portalSetup.js';
 import { nowSeconds } from './portalTime.js';
-import { startServer, tlsMaterial } from './serve.js';
+import { missingDatabaseNote, startServer, tlsMaterial } from './serve.js';
 import { isPostgresUrl, openStore } from './store/db.js';
 
 interface Ready {
@@ -47,6 +47,8 @@ async function runOne(config: Config, report: (r: Ready) => void): Promise<void>
 }
 
 async function firstStart(config: Config): Promise<PortalState> {
+  const missing = missingDatabaseNote(config.database);
+  if (missing) console.error(`scrumd: ${missing}`);
   const store = await openStore(config.database);
   try {
     const log = { error: console.error, warn: console.error, info: () => {} };
@@ -84,12 +86,22 @@ export async function serve(config: Config, workers: number): Promise<void> {
     });
   };
   cluster.on('exit', (w, code, signal) => {
+    const wasReady = started.has(w.id);
     started.delete(w.id);
+    if (!stopping && !wasReady && !printed) {
+      // A worker that could not start (it printed why) would fail again: stop instead of forking forever.
+      stopping = true;
+      process.exitCode = 1;
+      const others = Object.values(cluster.workers ?? {});
+      if (others.length === 0) process.exit(1);
+      for (const o of others) o?.process.kill('SIGTERM');
+      return;
+    }
     if (!stopping) {
       console.error(`scrumd worker ${w.process.pid} stopped (${signal ?? code}); starting another`);
       fork();
     } else if (Object.keys(cluster.workers ?? {}).length === 0) {
-      process.exit(0);
+      process.exit(process.exitCode ?? 0);
     }
   });
   const stop = () => {

@@ -2,7 +2,7 @@
  * Opening the database: embedded SQLite (better-sqlite3, WAL) or PostgreSQL (pg), both through Kysely,
  * and running the migrations.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import {
@@ -46,7 +46,40 @@ export interface Store {
    * (writeTracking.ts). Nothing elsewhere.
    */
   requestBegins(): void;
+  /**
+   * Storage faults seen so far: statements that failed because the disk is full, the file cannot be
+   * written or read, or (SQLite file) the database file was deleted or replaced while it was open —
+   * after which every write is refused. `count` grows with each; the transport compares it around a
+   * request and answers such a request with the internal-error envelope, logging `last`.
+   */
+  faults(): { count: number; last?: Error };
   close(): Promise<void>;
+}
+
+/** The database file was deleted or replaced while the server had it open: writes are refused. */
+export class DatabaseFileGoneError extends Error {
+  readonly code = 'SCRUMD_DATABASE_FILE_GONE';
+  constructor(location: string, replaced: boolean) {
+    super(
+      `the database file ${location} was ${replaced ? 'replaced' : 'deleted'} while scrumd had it open; ` +
+        'writes are refused (they would go to a file no one can open again). Restore the file and restart ' +
+        'scrumd, or restart it to begin with a new empty database.',
+    );
+    this.name = 'DatabaseFileGoneError';
+  }
+}
+
+/** SQLite result codes that mean the storage failed, not the statement (disk full, I/O, corruption, read-only). */
+const STORAGE_FAULTS = /^SQLITE_(FULL|IOERR|CORRUPT|NOTADB|READONLY|CANTOPEN|PROTOCOL)/;
+
+/**
+ * What the SQLite driver checks around statements: a write outside a transaction (BEGIN included)
+ * first makes sure the database file is still the one opened; storage faults are counted.
+ */
+interface SqliteGuard {
+  inTransaction(): boolean;
+  beforeWrite(): void;
+  failed(e: unknown): void;
 }
 
 export interface StoreOptions {
@@ -76,19 +109,30 @@ pg.types.setTypeParser(1700, (v) => Number(v));
 class ImmediateSqliteDriver extends SqliteDriver {
   private marking: DatabaseConnection | undefined;
 
-  constructor(settings: SqliteDialectConfig, private readonly onWrite?: (sql: string) => void) {
+  constructor(
+    settings: SqliteDialectConfig,
+    private readonly onWrite?: (sql: string) => void,
+    private readonly guard?: SqliteGuard,
+  ) {
     super(settings);
   }
 
   override async acquireConnection(): Promise<DatabaseConnection> {
     const connection = await super.acquireConnection();
-    if (!this.onWrite) return connection;
-    this.marking ??= new WriteMarkingConnection(connection, this.onWrite);
+    if (!this.onWrite && !this.guard) return connection;
+    this.marking ??= new WriteMarkingConnection(connection, this.onWrite, this.guard);
     return this.marking;
   }
 
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    // After some failures (SQLITE_FULL, I/O errors) SQLite has already rolled the transaction back; a
+    // ROLLBACK would fail ("cannot rollback - no transaction is active") and hide the real cause.
+    if (this.guard && !this.guard.inTransaction()) return;
+    await super.rollbackTransaction(connection);
   }
 }
 
@@ -100,13 +144,22 @@ class ImmediateSqliteDriver extends SqliteDriver {
 class WriteMarkingConnection implements DatabaseConnection {
   constructor(
     private readonly inner: DatabaseConnection,
-    private readonly onWrite: (sql: string) => void,
+    private readonly onWrite?: (sql: string) => void,
+    private readonly guard?: SqliteGuard,
   ) {}
 
   executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    // better-sqlite3 runs the statement before this returns
-    const result = this.inner.executeQuery<R>(query);
-    if (!query.sql.startsWith('select')) this.onWrite(query.sql);
+    const writing = !query.sql.startsWith('select');
+    let result: Promise<QueryResult<R>>;
+    try {
+      if (writing && this.guard && !this.guard.inTransaction()) this.guard.beforeWrite();
+      // better-sqlite3 runs the statement before this returns
+      result = this.inner.executeQuery<R>(query);
+    } catch (e) {
+      this.guard?.failed(e);
+      return Promise.reject(e);
+    }
+    if (writing) this.onWrite?.(query.sql);
     return result;
   }
 
@@ -119,11 +172,12 @@ class ImmediateSqliteDialect extends SqliteDialect {
   constructor(
     private readonly settings: SqliteDialectConfig,
     private readonly onWrite?: (sql: string) => void,
+    private readonly guard?: SqliteGuard,
   ) {
     super(settings);
   }
   override createDriver(): Driver {
-    return new ImmediateSqliteDriver(this.settings, this.onWrite);
+    return new ImmediateSqliteDriver(this.settings, this.onWrite, this.guard);
   }
 }
 
@@ -255,6 +309,7 @@ export async function openStore(location: string, options: StoreOptions = {}): P
   let afterMigrations = () => {};
   let transactionReader: DirectReader | undefined;
   let requestBegins = () => {};
+  const faults: { count: number; last?: Error } = { count: 0 };
   if (isPostgresUrl(location)) {
     dialect = 'postgres';
     const pool = new pg.Pool({ connectionString: location, max: 10 });
@@ -266,6 +321,30 @@ export async function openStore(location: string, options: StoreOptions = {}): P
     dialect = 'sqlite';
     if (location !== ':memory:') mkdirSync(dirname(location), { recursive: true });
     const sqlite = new BetterSqlite3(location);
+    // The file as opened: a write first checks that the path still names it (one stat per write
+    // statement outside a transaction, BEGIN included), so a data folder deleted or a file replaced
+    // under a running server refuses writes instead of answering 200 into a file no one can open again.
+    const opened = location === ':memory:' ? undefined : statSync(location);
+    let gone: DatabaseFileGoneError | undefined;
+    const guard: SqliteGuard = {
+      inTransaction: () => sqlite.inTransaction,
+      beforeWrite: () => {
+        if (!opened) return;
+        if (!gone) {
+          const now = statSync(location, { throwIfNoEntry: false });
+          if (now && now.ino === opened.ino && now.dev === opened.dev) return;
+          gone = new DatabaseFileGoneError(location, now !== undefined);
+        }
+        throw gone;
+      },
+      failed: (e) => {
+        const code = (e as { code?: unknown } | null)?.code;
+        if (e instanceof DatabaseFileGoneError || (typeof code === 'string' && STORAGE_FAULTS.test(code))) {
+          faults.count++;
+          faults.last = e as Error;
+        }
+      },
+    };
     sqlite.pragma('journal_mode = WAL');
     if (options.soleProcess && location !== ':memory:') {
       // A write is on disk before the request that made it is answered: the answer waits for the
@@ -289,7 +368,7 @@ export async function openStore(location: string, options: StoreOptions = {}): P
           commits?.wrote();
         }
       : undefined;
-    db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite, prepare) }, onWrite) });
+    db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite, prepare) }, onWrite, guard) });
     registerDirectReader(db, {
       // Outside a transaction a read runs at once: better-sqlite3 is synchronous, nothing can interleave.
       read: (source, parameters) => (sqlite.inTransaction ? undefined : prepare(source).all(parameters)),
@@ -319,6 +398,7 @@ export async function openStore(location: string, options: StoreOptions = {}): P
         return fn(trx);
       }),
     requestBegins,
+    faults: () => faults,
     close: async () => {
       try {
         await groupCommit?.close();

@@ -104,6 +104,8 @@ export function buildServer(app: App, registry: MethodRegistry, fastify: Fastify
     const qIndex = url.indexOf('?');
     const query = parsePhpQuery(qIndex >= 0 ? url.slice(qIndex + 1) : '');
     const body = req.method === 'POST' ? await decodeBody(req.body as Buffer | undefined, req.scrumdContentType) : null;
+    const faults = app.store.faults();
+    const faultsBefore = faults.count;
     const res = await dispatch(app, registry, {
       segments: restSegments(url),
       params: mergeParams(query, body),
@@ -113,6 +115,10 @@ export function buildServer(app: App, registry: MethodRegistry, fastify: Fastify
       // only the request-rate limit reads the address (Fastify works it out on every read of req.ip)
       client: app.config.limits ? req.ip : '',
     });
+    // A storage fault (disk full, the database file deleted or replaced, I/O errors) during the call is
+    // never an ordinary answer, whatever the method made of the failure: it is the internal-error
+    // envelope, and the log names the real cause.
+    if (faults.count !== faultsBefore) return send(reply, storageFault(app, faults.last, res.xml));
     return send(reply, res);
   };
   fastify.all('/rest', handler);
@@ -138,6 +144,14 @@ export function buildServer(app: App, registry: MethodRegistry, fastify: Fastify
     reply.code(404).type('application/json; charset=utf-8').send({ error: 'NOT_FOUND', error_description: 'Not found' }),
   );
   return fastify;
+}
+
+/** The answer to a call that met a storage fault, logged loudly with its cause. */
+function storageFault(app: App, err: Error | undefined, xml: boolean): OutgoingResponse {
+  const code = (err as { code?: string } | undefined)?.code ?? 'unknown';
+  app.log.error({ err }, `storage fault (${code}): ${err?.message ?? 'unknown'} — the write was refused`);
+  const e = Errors.internal();
+  return { status: e.status, body: e.body(), xml };
 }
 
 /** A description of a request the HTTP layer refused that names no part of it (its URL may hold a secret). */

@@ -21,6 +21,7 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { decodeTable, measureDecoding } from './decode.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'dist', 'cli.js');
@@ -583,7 +584,7 @@ function section(phase: Phase, base: Measured): string {
   ].join('\n');
 }
 
-function writeDoc(key: 'routine' | 'large', text: string): void {
+function writeDoc(key: 'routine' | 'large' | 'decode', text: string): void {
   const start = `<!-- bench:${key}:start -->`;
   const end = `<!-- bench:${key}:end -->`;
   const block = `${start}\n${text}\n${end}`;
@@ -639,6 +640,13 @@ async function main(): Promise<void> {
     const routineText = section(routine, base);
     console.log(`\n${routineText}\n`);
     if (env.BENCH_WRITE !== '0' && !ONLY) writeDoc('routine', routineText);
+
+    // the decode scenario (bench/decode.ts): in this process, no server
+    if (!ONLY || ONLY.some((o) => 'decode'.includes(o))) {
+      const decodeText = decodeTable(await measureDecoding(ROOT));
+      console.log(`\n${decodeText}\n`);
+      if (env.BENCH_WRITE !== '0' && !ONLY) writeDoc('decode', decodeText);
+    }
 
     if (LARGE) {
       // the machine may be busier or quieter by now: this phase is compared with a baseline of its own

@@ -5,8 +5,7 @@
  * reference ignores it: the method then runs with the query parameters only.
  */
 import Busboy from 'busboy';
-import { Readable } from 'node:stream';
-import { assemblePhpFields, INPUT_LIMITS, parsePhpQuery } from '../protocol/formDecoding.js';
+import { assemblePhpFields, decodePhpQueryYielding, INPUT_LIMITS, turn } from '../protocol/formDecoding.js';
 import { isPhpArray, type PhpMap } from '../protocol/php.js';
 
 /**
@@ -57,33 +56,45 @@ export function decodeJsonBody(body: Buffer): PhpMap | null {
   return v as PhpMap;
 }
 
-function decodeMultipart(body: Buffer, contentType: string): Promise<PhpMap | null> {
-  return new Promise((resolve) => {
-    let bb: Busboy.Busboy;
-    try {
-      // PHP keeps the first max_input_vars text fields and drops the rest (rfc1867.c); with
-      // max_multipart_body_parts at its default it stops reading after max_input_vars +
-      // max_file_uploads (20) parts. Names and values have no length limit of their own.
-      bb = Busboy({
-        headers: { 'content-type': contentType },
-        limits: {
-          fieldSize: body.length + 1,
-          fieldNameSize: body.length + 1,
-          fields: INPUT_LIMITS.maxVars,
-          parts: INPUT_LIMITS.maxVars + 20,
-        },
-      });
-    } catch {
-      resolve(null);
-      return;
-    }
-    const pairs: [string, string][] = [];
-    bb.on('field', (name, value) => pairs.push([name, value]));
-    bb.on('file', (_name, stream) => stream.resume()); // file parts are not parameters
-    bb.on('close', () => resolve(assemblePhpFields(pairs)));
-    bb.on('error', () => resolve(null));
-    Readable.from([body]).pipe(bb);
+/** Bytes of a multipart body given to the parser between two turns of the event loop. */
+const MULTIPART_SLICE = 64 * 1024;
+
+async function decodeMultipart(body: Buffer, contentType: string): Promise<PhpMap | null> {
+  let bb: Busboy.Busboy;
+  try {
+    // PHP keeps the first max_input_vars text fields and drops the rest (rfc1867.c); with
+    // max_multipart_body_parts at its default it stops reading after max_input_vars +
+    // max_file_uploads (20) parts. Names and values have no length limit of their own.
+    bb = Busboy({
+      headers: { 'content-type': contentType },
+      limits: {
+        fieldSize: body.length + 1,
+        fieldNameSize: body.length + 1,
+        fields: INPUT_LIMITS.maxVars,
+        parts: INPUT_LIMITS.maxVars + 20,
+      },
+    });
+  } catch {
+    return null;
+  }
+  const pairs: [string, string][] = [];
+  let failed = false;
+  const finished = new Promise<boolean>((resolve) => {
+    bb.on('close', () => resolve(true));
+    bb.on('error', () => {
+      failed = true;
+      resolve(false);
+    });
   });
+  bb.on('field', (name, value) => pairs.push([name, value]));
+  bb.on('file', (_name, stream) => stream.resume()); // file parts are not parameters
+  // A slice at a time, so that other requests are answered while a large body is parsed.
+  for (let off = 0; off < body.length && !failed; off += MULTIPART_SLICE) {
+    bb.write(body.subarray(off, off + MULTIPART_SLICE));
+    if (off + MULTIPART_SLICE < body.length) await turn();
+  }
+  if (!failed) bb.end();
+  return (await finished) ? assemblePhpFields(pairs) : null;
 }
 
 /** The media type, lower-cased, without parameters such as `; charset=utf-8`. */
@@ -98,7 +109,7 @@ export async function decodeBody(body: Buffer | undefined, contentType: string |
   if (type === 'application/json' || type.includes('+json')) return decodeJsonBody(body);
   if (type === 'multipart/form-data') return decodeMultipart(body, contentType!);
   const text = body.toString('utf8');
-  return parsePhpQuery(type === 'application/x-www-form-urlencoded' ? text : text.trim());
+  return (await decodePhpQueryYielding(type === 'application/x-www-form-urlencoded' ? text : text.trim())).params;
 }
 
 /** Body parameters replace query parameters key by key at the top level only. */

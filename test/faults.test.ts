@@ -235,7 +235,14 @@ describe('a server that cannot start', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const port = (blocker.address() as { port: number }).port;
     try {
-      assertOneLine(['--host', '127.0.0.1', '--port', String(port), '--database', await database('port')], new RegExp(`port ${port} .*already in use.*--port`));
+      const db = await database('port');
+      assertOneLine(['--host', '127.0.0.1', '--port', String(port), '--database', db], new RegExp(`port ${port} .*already in use.*--port`));
+      // with worker processes: the same message (once per worker that got to say it), and no endless restarts
+      const workers = start(['--host', '127.0.0.1', '--port', String(port), '--database', db, '--workers', '2']);
+      assert.equal(workers.status, 1, `${workers.stdout} ${workers.stderr}`);
+      const lines = workers.stderr.split('\n').filter((l) => l.trim() !== '');
+      assert.ok(lines.length >= 1 && lines.length <= 2, workers.stderr);
+      for (const l of lines) assert.match(l, new RegExp(`^scrumd: cannot start: port ${port} .*already in use`));
     } finally {
       blocker.close();
     }

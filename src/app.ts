@@ -1,6 +1,6 @@
 /** What every layer below the transport shares: the store, the portal clock and the settings. */
 import type { Config } from './config.js';
-import { PortalTime } from './portalTime.js';
+import { PortalTime } from './core/portalTime.js';
 import type { Store } from './store/db.js';
 
 /** The part of the logger the lower layers use (Fastify's pino logger in the server). */

@@ -1,4 +1,13 @@
-import type { LimitSettings } from './protocol/limits.js';
+
+/** The opt-in request-rate and operating-time limits (presets in protocol/limits.ts). */
+export interface LimitSettings {
+  /** requests that may be queued before refusal */
+  threshold: number;
+  /** requests drained per second */
+  drainPerSecond: number;
+  /** operating-time budget per method and credential over 10 minutes, seconds */
+  operatingLimit: number;
+}
 
 /** Server settings, from the command line and the environment (the CLI fills them in). */
 export interface Config {

@@ -4,7 +4,7 @@ import { createApp, type App } from './app.js';
 import type { Config } from './config.js';
 import { ensurePortal, type PortalState } from './domain/portalSetup.js';
 import { createRegistry } from './methods/index.js';
-import { nowSeconds } from './portalTime.js';
+import { nowSeconds } from './core/portalTime.js';
 import { isPostgresUrl, openStore } from './store/db.js';
 import { localCaMaterial, ownMaterial, type TlsMaterial } from './transport/tls.js';
 import { existsSync } from 'node:fs';

@@ -8,7 +8,7 @@ import cluster from 'node:cluster';
 import type { Config } from './config.js';
 import { createApp } from './app.js';
 import { ensurePortal, type PortalState } from './domain/portalSetup.js';
-import { nowSeconds } from './portalTime.js';
+import { nowSeconds } from './core/portalTime.js';
 import { missingDatabaseNote, startServer, tlsMaterial } from './serve.js';
 import { isPostgresUrl, openStore } from './store/db.js';
 

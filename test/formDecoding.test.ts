@@ -6,7 +6,7 @@ import './helpers/propertySeed.js';
 import qs from 'qs';
 import { assemblePhpFields, decodePhpQuery, parsePhpQuery } from '../src/protocol/formDecoding.js';
 import { decodeJsonBody, jsonDepthWithin } from '../src/transport/requestBody.js';
-import { isNumeric, toFloat, toInt, toStr, truthy } from '../src/protocol/php.js';
+import { isNumeric, toFloat, toInt, toStr, truthy } from '../src/core/php.js';
 
 const plain = (v: unknown) => JSON.parse(JSON.stringify(v));
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { addOauthApp, findApp, issueCode } from '../src/domain/oauth.js';
-import { nowSeconds } from '../src/portalTime.js';
+import { nowSeconds } from '../src/core/portalTime.js';
 import { errorOf, rawCall, startTestServer, toReply, type TestServer } from './helpers/harness.js';
 
 let t: TestServer;

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { insertMember, recountMembers, type Role } from '../src/domain/groups.js';
-import { nowSeconds } from '../src/portalTime.js';
+import { nowSeconds } from '../src/core/portalTime.js';
 import { Client, addMember, errorOf, startTestServer, type Encoding, type Reply, type TestServer } from './helpers/harness.js';
 
 const ENCODINGS: Encoding[] = ['json', 'form', 'get'];

@@ -8,8 +8,8 @@ import { after, before, describe, test } from 'node:test';
 import { insertMember, recountMembers, type Role } from '../src/domain/groups.js';
 import { createUser } from '../src/domain/users.js';
 import { addWebhook } from '../src/domain/webhooks.js';
-import { nowSeconds } from '../src/portalTime.js';
-import { IMPLEMENTED_SCOPES } from '../src/protocol/scopes.js';
+import { nowSeconds } from '../src/core/portalTime.js';
+import { IMPLEMENTED_SCOPES } from '../src/core/scopes.js';
 import { Client, addMember, errorOf, startTestServer, type Encoding, type Reply, type TestServer } from './helpers/harness.js';
 
 const ISO_OFFSET = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$/;

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createUser, type NewUser } from '../src/domain/users.js';
 import { addWebhook } from '../src/domain/webhooks.js';
-import { nowSeconds } from '../src/portalTime.js';
-import { IMPLEMENTED_SCOPES } from '../src/protocol/scopes.js';
+import { nowSeconds } from '../src/core/portalTime.js';
+import { IMPLEMENTED_SCOPES } from '../src/core/scopes.js';
 import { Client, errorOf, startTestServer, type Encoding, type TestServer } from './helpers/harness.js';
 
 const ISO_OFFSET = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$/;

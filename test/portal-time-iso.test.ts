@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import './helpers/propertySeed.js';
 import { DateTime } from 'luxon';
-import { PortalTime } from '../src/portalTime.js';
+import { PortalTime } from '../src/core/portalTime.js';
 
 const luxonIso = (s: number, zone: string) =>
   DateTime.fromSeconds(Math.max(-8.64e12, Math.min(8.64e12, Math.floor(s))), { zone }).toFormat("yyyy-MM-dd'T'HH:mm:ssZZ");

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { addWebhook } from '../src/domain/webhooks.js';
-import { nowSeconds } from '../src/portalTime.js';
+import { nowSeconds } from '../src/core/portalTime.js';
 import { addMember, Client, startTestServer, type TestServer } from './helpers/harness.js';
 
 let t: TestServer;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ApiVersion, B24Hook } from '@bitrix24/b24jssdk';
 import { createUser } from '../src/domain/users.js';
-import { nowSeconds } from '../src/portalTime.js';
+import { nowSeconds } from '../src/core/portalTime.js';
 import { ADMIN_SECRET, startTestServer, type TestServer } from './helpers/harness.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'scrumd-sdk-'));

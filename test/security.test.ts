@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { addOauthApp, findApp, issueTokens } from '../src/domain/oauth.js';
 import { createRegistry } from '../src/methods/index.js';
-import { nowSeconds } from '../src/portalTime.js';
+import { nowSeconds } from '../src/core/portalTime.js';
 import { ADMIN_SECRET, createScrum, errorOf, rawCall, startTestServer, type Client, type TestServer } from './helpers/harness.js';
 
 let t: TestServer;

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { nowSeconds } from '../src/portalTime.js';
+import { nowSeconds } from '../src/core/portalTime.js';
 import { createUser } from '../src/domain/users.js';
 import { createGroup } from '../src/domain/groups.js';
 import { errorOf, startTestServer, type Encoding, type TestServer } from './helpers/harness.js';

@@ -4,7 +4,7 @@
  * operator `>=` on `DATE_CREATE`; `ID` has the empty operator.
  */
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
-import { isPhpArray, phpValues } from '../protocol/php.js';
+import { isPhpArray, phpValues } from '../core/php.js';
 import { listParameter } from '../store/sqlFunctions.js';
 
 export interface FilterKey {

@@ -4,7 +4,7 @@
  * its defaults.
  */
 import type { Kysely } from 'kysely';
-import type { Caller } from '../protocol/registry.js';
+import type { Caller } from '../core/call.js';
 import type { Database } from '../store/schema.js';
 import { getGroup, roleOf, type GroupRow, type Role } from './groups.js';
 

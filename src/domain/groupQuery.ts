@@ -5,9 +5,9 @@
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { limitLiteral, rememberedRows } from '../store/prepared.js';
-import type { PortalTime } from '../portalTime.js';
-import { isPhpArray, toInt, toStr } from '../protocol/php.js';
-import type { Caller } from '../protocol/registry.js';
+import type { PortalTime } from '../core/portalTime.js';
+import { isPhpArray, toInt, toStr } from '../core/php.js';
+import type { Caller } from '../core/call.js';
 import type { Database } from '../store/schema.js';
 import {
   FALSE,

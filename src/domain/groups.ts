@@ -3,7 +3,7 @@
  * (platform.md §4, scrum-api.md A5).
  */
 import { sql, type Kysely, type Selectable } from 'kysely';
-import type { Caller } from '../protocol/registry.js';
+import type { Caller } from '../core/call.js';
 import type { Database, SonetGroupTable } from '../store/schema.js';
 import { preparedQuery } from '../store/prepared.js';
 import { lockParent } from '../store/rowLocks.js';

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { App } from '../app.js';
-import { IMPLEMENTED_SCOPES } from '../protocol/scopes.js';
+import { IMPLEMENTED_SCOPES } from '../core/scopes.js';
 import { createUser } from './users.js';
 import { addWebhook, findWebhook } from './webhooks.js';
 

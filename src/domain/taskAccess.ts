@@ -4,7 +4,7 @@
  * with their default minimum roles. Portal administrators pass every check.
  */
 import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
-import type { Caller } from '../protocol/registry.js';
+import type { Caller } from '../core/call.js';
 import type { Database } from '../store/schema.js';
 import { featureAllows } from './groupFeatures.js';
 import { getGroup, roleOf, type GroupRow, type Role } from './groups.js';

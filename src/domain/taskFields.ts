@@ -3,8 +3,8 @@
  * `select` accepts, and how each field is rendered on output (§8.1).
  */
 import type { Selectable } from 'kysely';
-import { memoized } from '../memo.js';
-import type { PortalTime } from '../portalTime.js';
+import { memoized } from '../core/memo.js';
+import type { PortalTime } from '../core/portalTime.js';
 import type { TaskTable } from '../store/schema.js';
 
 export type TaskRow = Selectable<TaskTable>;

@@ -5,12 +5,12 @@
  */
 import { sql, type Expression, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
 import { limitLiteral, rememberedRows } from '../store/prepared.js';
-import type { PortalTime } from '../portalTime.js';
-import { methodError } from '../protocol/errors.js';
-import { isPhpArray, own, phpValues, toInt, toStr } from '../protocol/php.js';
+import type { PortalTime } from '../core/portalTime.js';
+import { methodError } from '../core/errors.js';
+import { isPhpArray, own, phpValues, toInt, toStr } from '../core/php.js';
 // and/or/inList/anyOf take lists of any length (long ones bound as one parameter; filterKeys.ts)
 import { FALSE, and, anyOf, filterEntries, inList, likeCi, or } from './filterKeys.js';
-import { LIST_LIMIT, type Caller } from '../protocol/registry.js';
+import { LIST_LIMIT, type Caller } from '../core/call.js';
 import type { Database } from '../store/schema.js';
 import { readableBy } from './taskAccess.js';
 

@@ -6,10 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Updateable } from 'kysely';
 import type { Log } from '../app.js';
-import type { PortalTime } from '../portalTime.js';
-import { RestError, methodError } from '../protocol/errors.js';
-import { hasKey, isPhpArray, own, phpValues, toInt, toStr } from '../protocol/php.js';
-import type { Caller } from '../protocol/registry.js';
+import type { PortalTime } from '../core/portalTime.js';
+import { RestError, methodError } from '../core/errors.js';
+import { hasKey, isPhpArray, own, phpValues, toInt, toStr } from '../core/php.js';
+import type { Caller } from '../core/call.js';
 import type { Database, TaskTable } from '../store/schema.js';
 import { preparedQuery } from '../store/prepared.js';
 import { getGroup } from './groups.js';

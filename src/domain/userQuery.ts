@@ -6,9 +6,9 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { limitLiteral, rememberedRows } from '../store/prepared.js';
 import { DateTime } from 'luxon';
-import type { PortalTime } from '../portalTime.js';
-import { isPhpArray, toInt, toStr, truthy, type PhpMap } from '../protocol/php.js';
-import { LIST_LIMIT } from '../protocol/registry.js';
+import type { PortalTime } from '../core/portalTime.js';
+import { isPhpArray, toInt, toStr, truthy, type PhpMap } from '../core/php.js';
+import { LIST_LIMIT } from '../core/call.js';
 import type { Database } from '../store/schema.js';
 import {
   FALSE,

@@ -2,7 +2,7 @@
  * Readers for keys inside `fields`, with the coercions the reference applies (scrum-api.md B6).
  * Keys inside `fields` are never binding errors: a value of the wrong type is ignored.
  */
-import { hasKey, isNumeric, own, toInt, toStr } from '../protocol/php.js';
+import { hasKey, isNumeric, own, toInt, toStr } from '../core/php.js';
 
 /** `toInt` if the key is present, else 0. */
 export function intIfPresent(fields: unknown, key: string): number {

@@ -1,9 +1,9 @@
 /** Global-scope service methods (protocol.md §8). */
-import { Errors } from '../protocol/errors.js';
-import { own, toStr, truthy, type PhpMap } from '../protocol/php.js';
+import { Errors } from '../core/errors.js';
+import { own, toStr, truthy, type PhpMap } from '../core/php.js';
 import { family, type CallContext, type MethodDef } from '../protocol/registry.js';
 import { hasScope } from '../protocol/auth.js';
-import { ALL_SCOPE_CODES } from '../protocol/scopes.js';
+import { ALL_SCOPE_CODES } from '../core/scopes.js';
 import { getUser } from '../domain/users.js';
 
 /** Parameters of these legacy methods are matched case-insensitively. */

@@ -1,7 +1,8 @@
 /** sonet_group.* (platform.md §5): legacy-sonet family — exact UPPER_CASE parameter names, `"error": ""`. */
-import { RestError } from '../protocol/errors.js';
-import { isPhpArray, own, toInt, toStr, type PhpMap } from '../protocol/php.js';
-import { LIST_LIMIT, Page, family, type CallContext } from '../protocol/registry.js';
+import { RestError } from '../core/errors.js';
+import { isPhpArray, own, toInt, toStr, type PhpMap } from '../core/php.js';
+import { family, type CallContext } from '../protocol/registry.js';
+import { LIST_LIMIT, Page } from '../core/call.js';
 import {
   GroupValidationError,
   activeMemberRelations,

@@ -1,8 +1,9 @@
 /** tasks.task.* (platform.md §8): controller family — exact lowerCamel parameters, UPPER_CASE field names inside. */
 import { bindParams } from '../protocol/binding.js';
-import { RestError } from '../protocol/errors.js';
-import { own, phpValues } from '../protocol/php.js';
-import { Page, family, type CallContext } from '../protocol/registry.js';
+import { RestError } from '../core/errors.js';
+import { own, phpValues } from '../core/php.js';
+import { family, type CallContext } from '../protocol/registry.js';
+import { Page } from '../core/call.js';
 import { FIELD_INFO, parseSelect } from '../domain/taskFields.js';
 import { listTaskIds } from '../domain/taskQuery.js';
 import {

@@ -3,10 +3,11 @@
  * inside FILTER are case-insensitive (upper-cased), the field set follows the granted user scope.
  */
 import { DateTime } from 'luxon';
-import { isPhpArray, own, phpValues, toInt, toStr, type PhpMap } from '../protocol/php.js';
-import { Errors, RestError } from '../protocol/errors.js';
-import { Page, family, type CallContext } from '../protocol/registry.js';
-import { USER_SCOPES } from '../protocol/scopes.js';
+import { isPhpArray, own, phpValues, toInt, toStr, type PhpMap } from '../core/php.js';
+import { Errors, RestError } from '../core/errors.js';
+import { family, type CallContext } from '../protocol/registry.js';
+import { Page } from '../core/call.js';
+import { USER_SCOPES } from '../core/scopes.js';
 import { USER_TEXT_FIELDS, type UserTextField } from '../store/schema.js';
 import { recountGroupsOfUser } from '../domain/groups.js';
 import {

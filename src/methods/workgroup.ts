@@ -4,9 +4,10 @@
  */
 import { sql } from 'kysely';
 import { bindParams } from '../protocol/binding.js';
-import { RestError, methodError } from '../protocol/errors.js';
-import { isPhpArray, own, phpValues, toInt, toStr, type PhpMap } from '../protocol/php.js';
-import { LIST_LIMIT, Page, family } from '../protocol/registry.js';
+import { RestError, methodError } from '../core/errors.js';
+import { isPhpArray, own, phpValues, toInt, toStr, type PhpMap } from '../core/php.js';
+import { family } from '../protocol/registry.js';
+import { LIST_LIMIT, Page } from '../core/call.js';
 import { TRUE, and } from '../domain/filterKeys.js';
 import {
   WORKGROUP_SELECTABLE,

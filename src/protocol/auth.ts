@@ -4,11 +4,12 @@
  */
 import type { App } from '../app.js';
 import { findAccessToken } from '../domain/oauth.js';
-import { memoized } from '../memo.js';
+import { memoized } from '../core/memo.js';
 import { hashSecret } from '../secrets.js';
 import { preparedQuery } from '../store/prepared.js';
-import { Errors, RestError } from './errors.js';
-import type { Caller, MethodDef } from './registry.js';
+import { Errors, RestError } from '../core/errors.js';
+import type { Caller } from '../core/call.js';
+import type { MethodDef } from './registry.js';
 
 /** Records activity at most once a minute per user, so reads stay reads. */
 const ACTIVITY_GRANULARITY = 60;

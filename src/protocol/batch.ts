@@ -5,10 +5,10 @@
 import { hasScope } from './auth.js';
 import { execute } from './dispatch.js';
 import { preciseNow, timeBlock } from './envelope.js';
-import { RestError } from './errors.js';
+import { RestError } from '../core/errors.js';
 import { parsePhpQuery } from './formDecoding.js';
 import { maskUrl } from './redact.js';
-import { isPhpArray, truthy, type PhpMap } from './php.js';
+import { isPhpArray, truthy, type PhpMap } from '../core/php.js';
 import type { CallContext, MethodDef, MethodRegistry } from './registry.js';
 
 export const BATCH_LIMIT = 50;

@@ -2,8 +2,8 @@
  * Binding of declared top-level parameters of controller methods (protocol.md §5.3, scrum-api.md B5).
  * Parameters are bound in declaration order; the first failure is a code-"100" error with HTTP 400.
  */
-import { RestError } from './errors.js';
-import { floatToString, hasKey, isNumeric, isPhpArray, toInt, toFloat, truthy, type PhpMap } from './php.js';
+import { RestError } from '../core/errors.js';
+import { floatToString, hasKey, isNumeric, isPhpArray, toInt, toFloat, truthy, type PhpMap } from '../core/php.js';
 
 export type ParamType = 'int' | 'float' | 'array' | 'bool' | 'string';
 

@@ -6,10 +6,11 @@
 import type { App } from '../app.js';
 import { authenticateToken, authenticateWebhook } from './auth.js';
 import { preciseNow, successBody, timeBlock } from './envelope.js';
-import { Errors, RestError } from './errors.js';
+import { Errors, RestError } from '../core/errors.js';
 import { operatingAccount, operationTimeLimit, queryLimitExceeded, readOperating, recordOperating, RECORD_THRESHOLD, takeRequest, type OperatingState } from './limits.js';
-import { own, toInt, type PhpMap } from './php.js';
-import { Page, type Caller, type MethodDef, type MethodRegistry } from './registry.js';
+import { own, toInt, type PhpMap } from '../core/php.js';
+import { Page, type Caller } from '../core/call.js';
+import type { MethodDef, MethodRegistry } from './registry.js';
 
 export interface IncomingCall {
   /** non-empty path segments after `/rest/`, percent-decoded */

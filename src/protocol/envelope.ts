@@ -2,8 +2,8 @@
  * The response envelope (protocol.md §4): the success body with its `time` block, the error body,
  * and the XML rendering selected by the `.xml` suffix.
  */
-import type { PortalTime } from '../portalTime.js';
-import { isPhpArray } from './php.js';
+import type { PortalTime } from '../core/portalTime.js';
+import { isPhpArray } from '../core/php.js';
 
 /** Wall-clock seconds with microsecond resolution. */
 export function preciseNow(): number {

@@ -11,7 +11,7 @@
  * limits bound it further (see {@link INPUT_LIMITS}); test/php-differential.test.ts compares this
  * decoder with the real `php` binary.
  */
-import type { PhpMap } from './php.js';
+import type { PhpMap } from '../core/php.js';
 
 /**
  * The input limits, PHP's `max_input_vars` and `max_input_nesting_level`, and what happens over

@@ -6,17 +6,9 @@
  */
 import { sql } from 'kysely';
 import type { App } from '../app.js';
-import { RestError } from './errors.js';
-import type { Caller } from './registry.js';
-
-export interface LimitSettings {
-  /** requests that may be queued before refusal */
-  threshold: number;
-  /** requests drained per second */
-  drainPerSecond: number;
-  /** operating-time budget per method and credential over 10 minutes, seconds */
-  operatingLimit: number;
-}
+import type { LimitSettings } from '../config.js';
+import { RestError } from '../core/errors.js';
+import type { Caller } from '../core/call.js';
 
 export const LIMIT_PRESETS: Record<'bitrix' | 'enterprise', LimitSettings> = {
   bitrix: { threshold: 50, drainPerSecond: 2, operatingLimit: 480 },

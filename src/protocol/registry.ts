@@ -3,17 +3,8 @@
  * matched case-insensitively (protocol.md §1.4).
  */
 import type { App } from '../app.js';
-import type { PhpMap } from './php.js';
-
-/** The authenticated caller of a method. */
-export interface Caller {
-  userId: number;
-  isAdmin: boolean;
-  authType: 'webhook' | 'oauth';
-  /** webhook id or OAuth application id */
-  credentialId: number;
-  scopes: readonly string[];
-}
+import type { Caller } from '../core/call.js';
+import type { PhpMap } from '../core/php.js';
 
 export interface CallContext {
   app: App;
@@ -26,18 +17,6 @@ export interface CallContext {
   now: number;
   /** the registry the method was resolved in (service methods list it) */
   registry: MethodRegistry;
-}
-
-/** The fixed page size of every list method (protocol.md §6). */
-export const LIST_LIMIT = 50;
-
-/** A list page: the envelope lifts `next` and `total` to the top level (protocol.md §4.3). */
-export class Page {
-  constructor(
-    readonly result: unknown,
-    readonly next?: number,
-    readonly total?: number,
-  ) {}
 }
 
 export interface MethodDef {

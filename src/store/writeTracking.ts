@@ -13,7 +13,7 @@
  * remembered answer the request would get; until then it is read before every remembered answer.
  */
 import type BetterSqlite3 from 'better-sqlite3';
-import { memoized } from '../memo.js';
+import { memoized } from '../core/memo.js';
 
 /** The table an INSERT, REPLACE, UPDATE or DELETE writes (Kysely quotes it; hand-written SQL may not). */
 const WRITE = /^\s*(?:insert(?:\s+or\s+\w+)?\s+into|replace\s+into|update(?:\s+or\s+\w+)?|delete\s+from)\s+"?([A-Za-z_][A-Za-z0-9_]*)"?[\s(]/i;

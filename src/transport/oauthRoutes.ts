@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../app.js';
 import { grant, OauthError } from '../domain/oauth.js';
 import { parsePhpQuery } from '../protocol/formDecoding.js';
-import { nowSeconds } from '../portalTime.js';
+import { nowSeconds } from '../core/portalTime.js';
 import { decodeBody, mergeParams } from './requestBody.js';
 
 async function memberId(app: App): Promise<string> {

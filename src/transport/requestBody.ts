@@ -6,7 +6,7 @@
  */
 import Busboy from 'busboy';
 import { assemblePhpFields, decodePhpQueryYielding, INPUT_LIMITS, turn } from '../protocol/formDecoding.js';
-import { isPhpArray, type PhpMap } from '../protocol/php.js';
+import { isPhpArray, type PhpMap } from '../core/php.js';
 
 /**
  * PHP's json_decode depth (512): a document may nest at most 511 arrays/objects (checked against

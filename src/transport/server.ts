@@ -10,7 +10,7 @@ import type { App } from '../app.js';
 import type { Config } from '../config.js';
 import { dispatch, errorResponse, type OutgoingResponse } from '../protocol/dispatch.js';
 import { preciseNow, toXml } from '../protocol/envelope.js';
-import { Errors } from '../protocol/errors.js';
+import { Errors } from '../core/errors.js';
 import { parsePhpQuery, urlDecode } from '../protocol/formDecoding.js';
 import { maskUrl, REDACT_PATHS } from '../protocol/redact.js';
 import type { MethodRegistry } from '../protocol/registry.js';

@@ -6,8 +6,8 @@ import qs from 'qs';
 import { defaultConfig, type Config } from '../../src/config.js';
 import { createUser } from '../../src/domain/users.js';
 import { addWebhook } from '../../src/domain/webhooks.js';
-import { nowSeconds } from '../../src/portalTime.js';
-import { IMPLEMENTED_SCOPES } from '../../src/protocol/scopes.js';
+import { nowSeconds } from '../../src/core/portalTime.js';
+import { IMPLEMENTED_SCOPES } from '../../src/core/scopes.js';
 import { startServer, type RunningServer } from '../../src/serve.js';
 import { testDatabase } from './database.js';
 

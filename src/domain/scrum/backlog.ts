@@ -1,7 +1,7 @@
 /** The backlog rules of scrum-api.md C1, in the reference's check order. */
 import type { Kysely } from 'kysely';
-import { methodError } from '../../protocol/errors.js';
-import type { Caller } from '../../protocol/registry.js';
+import { methodError } from '../../core/errors.js';
+import type { Caller } from '../../core/call.js';
 import type { Database } from '../../store/schema.js';
 import { canReadGroup } from '../groups.js';
 import { userExists } from '../users.js';

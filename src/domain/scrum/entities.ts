@@ -3,8 +3,8 @@
  * lookups, the objects the API returns, and the item moves of the ordering model (A4).
  */
 import type { Kysely, Selectable } from 'kysely';
-import { memoized } from '../../memo.js';
-import type { PortalTime } from '../../portalTime.js';
+import { memoized } from '../../core/memo.js';
+import type { PortalTime } from '../../core/portalTime.js';
 import type { Database, ScrumEntityTable } from '../../store/schema.js';
 import { limitLiteral, preparedQuery } from '../../store/prepared.js';
 import { lockParent } from '../../store/rowLocks.js';

@@ -9,9 +9,9 @@
  * attached twice; anything else is skipped silently.
  */
 import { sql, type Kysely, type Selectable, type Updateable } from 'kysely';
-import { methodError } from '../../protocol/errors.js';
-import { isPhpArray, isPhpEmptyArray, phpValues } from '../../protocol/php.js';
-import type { Caller } from '../../protocol/registry.js';
+import { methodError } from '../../core/errors.js';
+import { isPhpArray, isPhpEmptyArray, phpValues } from '../../core/php.js';
+import type { Caller } from '../../core/call.js';
 import type { Database, ScrumEpicTable } from '../../store/schema.js';
 import { preparedQuery } from '../../store/prepared.js';
 import { lockParent } from '../../store/rowLocks.js';

@@ -6,9 +6,9 @@
  * HTTP 200 `false` unless strict mode is on (B9).
  */
 import type { Kysely, Updateable } from 'kysely';
-import { methodError } from '../../protocol/errors.js';
-import { hasKey, isNumeric, own, toInt, toStr } from '../../protocol/php.js';
-import type { Caller } from '../../protocol/registry.js';
+import { methodError } from '../../core/errors.js';
+import { hasKey, isNumeric, own, toInt, toStr } from '../../core/php.js';
+import type { Caller } from '../../core/call.js';
 import type { Database, KanbanStageTable } from '../../store/schema.js';
 import { limitLiteral, preparedQuery } from '../../store/prepared.js';
 import { canReadGroup } from '../groups.js';

@@ -13,10 +13,10 @@
  */
 import { sql, type Expression, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import { limitLiteral } from '../../store/prepared.js';
-import type { PortalTime } from '../../portalTime.js';
-import { RestError, methodError } from '../../protocol/errors.js';
-import { isIntegerKey, isPhpArray, toInt, toStr } from '../../protocol/php.js';
-import { LIST_LIMIT } from '../../protocol/registry.js';
+import type { PortalTime } from '../../core/portalTime.js';
+import { RestError, methodError } from '../../core/errors.js';
+import { isIntegerKey, isPhpArray, toInt, toStr } from '../../core/php.js';
+import { LIST_LIMIT } from '../../core/call.js';
 
 /**
  * How a storage field compares: `int` numbers (0 also matches NULL), `string` text (LIKE family),

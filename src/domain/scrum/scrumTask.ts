@@ -4,8 +4,8 @@
  * (`SOURCE_ID`).
  */
 import type { Kysely, Selectable, Updateable } from 'kysely';
-import { methodError } from '../../protocol/errors.js';
-import type { Caller } from '../../protocol/registry.js';
+import { methodError } from '../../core/errors.js';
+import type { Caller } from '../../core/call.js';
 import type { Database, ScrumItemTable } from '../../store/schema.js';
 import { limitLiteral, preparedQuery } from '../../store/prepared.js';
 import { lockParent } from '../../store/rowLocks.js';

@@ -4,10 +4,10 @@
  * `sprintObject` and live beside these when they are added.
  */
 import type { Kysely, Updateable } from 'kysely';
-import type { PortalTime } from '../../portalTime.js';
-import { methodError } from '../../protocol/errors.js';
-import { isPhpArray, truthy, type PhpMap } from '../../protocol/php.js';
-import type { Caller } from '../../protocol/registry.js';
+import type { PortalTime } from '../../core/portalTime.js';
+import { methodError } from '../../core/errors.js';
+import { isPhpArray, truthy, type PhpMap } from '../../core/php.js';
+import type { Caller } from '../../core/call.js';
 import type { Database, ScrumEntityTable } from '../../store/schema.js';
 import { canReadGroup, groupsWithAnyRelation } from '../groups.js';
 import { lockParent } from '../../store/rowLocks.js';

@@ -3,9 +3,9 @@
  * the boards they build, the tasks they place and the items they move (A4 ordering).
  */
 import type { Kysely } from 'kysely';
-import type { PortalTime } from '../../portalTime.js';
-import { methodError } from '../../protocol/errors.js';
-import type { Caller } from '../../protocol/registry.js';
+import type { PortalTime } from '../../core/portalTime.js';
+import { methodError } from '../../core/errors.js';
+import type { Caller } from '../../core/call.js';
 import type { Database } from '../../store/schema.js';
 import { canReadGroup, canStartSprint, getGroup, lockGroup } from '../groups.js';
 import {

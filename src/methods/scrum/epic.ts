@@ -1,7 +1,7 @@
 /** tasks.api.scrum.epic.* (scrum-api.md C4). */
 import { bindParams } from '../../protocol/binding.js';
-import { methodError } from '../../protocol/errors.js';
-import { hasKey, isNumeric, isPhpArray, own, phpValues, toInt } from '../../protocol/php.js';
+import { methodError } from '../../core/errors.js';
+import { hasKey, isNumeric, isPhpArray, own, phpValues, toInt } from '../../core/php.js';
 import { family, type CallContext } from '../../protocol/registry.js';
 import {
   EPIC_FIELDS,

@@ -1,6 +1,6 @@
 /** tasks.api.scrum.kanban.* (scrum-api.md C3). */
 import { bindParams } from '../../protocol/binding.js';
-import { RestError } from '../../protocol/errors.js';
+import { RestError } from '../../core/errors.js';
 import { family, type CallContext } from '../../protocol/registry.js';
 import {
   KANBAN_FIELDS,

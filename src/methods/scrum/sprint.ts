@@ -1,7 +1,7 @@
 /** tasks.api.scrum.sprint.* (scrum-api.md C2). */
 import { bindParams } from '../../protocol/binding.js';
-import { methodError } from '../../protocol/errors.js';
-import { hasKey, own, type PhpMap } from '../../protocol/php.js';
+import { methodError } from '../../core/errors.js';
+import { hasKey, own, type PhpMap } from '../../core/php.js';
 import { family, type CallContext } from '../../protocol/registry.js';
 import { SPRINT_FIELDS, addSprint, deleteSprint, getSprint, listSprints, updateSprint } from '../../domain/scrum/sprint.js';
 import {

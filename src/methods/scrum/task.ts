@@ -1,6 +1,6 @@
 /** tasks.api.scrum.task.* (scrum-api.md C5): the Scrum attributes of a task, addressed by the task id. */
 import { bindParams } from '../../protocol/binding.js';
-import { isNumeric, own, toFloat } from '../../protocol/php.js';
+import { isNumeric, own, toFloat } from '../../core/php.js';
 import { family } from '../../protocol/registry.js';
 import { SCRUM_TASK_FIELDS, getScrumTask, updateScrumTask } from '../../domain/scrum/scrumTask.js';
 import { intIfPresent, numericInt, stringOnly } from '../fieldReaders.js';

@@ -4,7 +4,7 @@
  */
 import { DateTime, IANAZone } from 'luxon';
 import { memoized } from './memo.js';
-import { isNumeric, toInt } from './protocol/php.js';
+import { isNumeric, toInt } from './php.js';
 
 /** The range of instants JS dates (and so Luxon) can represent, in seconds. */
 const MAX_SECONDS = 8.64e12;

@@ -7,12 +7,16 @@
  * `applyList` adds it to a Kysely select. Every failure of either step — and of running the query —
  * is meant to end as an empty result (B8.6); the caller decides that (and the optional strict mode).
  *
- * The SQL is dialect-neutral: `lower(…) like lower(…)` for case-insensitive matching, an explicit
- * `escape '\'` where the value is escaped, and `(…) is not true` for negations so that rows whose
- * column is NULL are part of the complement (the reference's negated conditions include NULLs).
+ * The SQL is dialect-neutral: case-insensitive matching through the shared filter helpers
+ * (src/domain/filterKeys.ts `containsCi`/`likeCi`: Unicode case folding alike on SQLite and PostgreSQL,
+ * values of any length), lists through `inList`/`anyOf` (any length: long ones bound as one JSON
+ * parameter), `and`/`or` as balanced trees (thousands of terms stay below SQLite's expression depth),
+ * and `(…) is not true` for negations so that rows whose column is NULL are part of the complement
+ * (the reference's negated conditions include NULLs).
  */
 import { sql, type Expression, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import { limitLiteral } from '../../store/prepared.js';
+import { and as sqlAnd, anyOf, containsCi, inList, likeCi, or as sqlOr } from '../filterKeys.js';
 import type { PortalTime } from '../../core/portalTime.js';
 import { RestError, methodError } from '../../core/errors.js';
 import { isIntegerKey, isPhpArray, toInt, toStr } from '../../core/php.js';
@@ -41,9 +45,14 @@ export type Cond =
   | { t: 'and' | 'or'; items: Cond[] }
   | { t: 'not'; item: Cond }
   | { t: 'cmp'; field: ListField; op: '=' | '<' | '<=' | '>' | '>='; value: number | string }
+  /** equal to one of the values (numbers, or strings); any number of values */
+  | { t: 'in'; field: ListField; values: (number | string)[] }
   | { t: 'null'; field: ListField }
   | { t: 'empty'; field: ListField }
-  | { t: 'like'; field: ListField; pattern: string; ci: boolean; escaped: boolean }
+  /** case-insensitive LIKE with one of the patterns (`%`, `_` wildcards, no escape character) */
+  | { t: 'like'; field: ListField; patterns: string[] }
+  /** case-insensitive "contains" one of the values, matched literally */
+  | { t: 'contains'; field: ListField; values: string[] }
   | { t: 'const'; value: boolean };
 
 export interface OrderTerm {
@@ -165,25 +174,46 @@ function numberEquals(field: ListField, v: unknown, ctx: ListContext): Cond {
   return { t: 'cmp', field, op: '=', value: n };
 }
 
+/**
+ * Equality with any of the values: one `in` over every value (any number of them, so a list of
+ * 70,000 ids is one bound parameter, not 70,000), plus NULL when an empty date or an int 0 is listed.
+ */
 function numberIn(field: ListField, values: unknown[], ctx: ListContext): Cond {
-  return or(values.map((v) => numberEquals(field, v, ctx)));
+  if (values.length === 1) return numberEquals(field, values[0], ctx);
+  const numbers: number[] = [];
+  let matchesNull = false;
+  for (const v of values) {
+    const n = numberOperand(field, v, ctx);
+    if (n === null || (field.kind === 'int' && n === 0)) matchesNull = true;
+    if (n !== null) numbers.push(n);
+  }
+  const items: Cond[] = [];
+  if (matchesNull) items.push({ t: 'null', field });
+  if (numbers.length > 0) items.push({ t: 'in', field, values: numbers });
+  return or(items);
 }
 
-function escapeLike(s: string): string {
-  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
-
-/** The no-prefix string rule: `""` empty-or-NULL, all digits equality, else a case-insensitive LIKE. */
-function stringDefault(field: ListField, v: unknown): Cond {
-  const s = toStr(v);
-  if (s === '') return { t: 'empty', field };
-  if (/^\d+$/.test(s)) return { t: 'cmp', field, op: '=', value: s };
-  return { t: 'like', field, pattern: s, ci: true, escaped: false };
-}
-
-function stringEquals(field: ListField, v: unknown): Cond {
-  const s = toStr(v);
-  return s === '' ? { t: 'empty', field } : { t: 'cmp', field, op: '=', value: s };
+/**
+ * String equality with any of the values: `""` matches empty or NULL, the others one `in`; `digitsOnly`
+ * restricts the `in` to all-digit values and makes the rest case-insensitive LIKE patterns (the
+ * no-prefix rule: `""` empty-or-NULL, all digits equality, else a case-insensitive LIKE).
+ */
+function stringMatch(field: ListField, values: unknown[], noPrefix: boolean): Cond {
+  const equal: string[] = [];
+  const patterns: string[] = [];
+  let empty = false;
+  for (const v of values) {
+    const s = toStr(v);
+    if (s === '') empty = true;
+    else if (!noPrefix || /^\d+$/.test(s)) equal.push(s);
+    else patterns.push(s);
+  }
+  const items: Cond[] = [];
+  if (empty) items.push({ t: 'empty', field });
+  if (equal.length === 1) items.push({ t: 'cmp', field, op: '=', value: equal[0]! });
+  else if (equal.length > 1) items.push({ t: 'in', field, values: equal });
+  if (patterns.length > 0) items.push({ t: 'like', field, patterns });
+  return or(items);
 }
 
 function comparable(field: ListField, v: unknown, ctx: ListContext): number | string {
@@ -203,17 +233,20 @@ function positiveCondition(field: ListField, op: BaseOp, value: unknown, ctx: Li
     case '=%': {
       const values = isList ? listValues(value) : [value];
       if (field.kind !== 'string') return numberIn(field, values, ctx);
-      if (op === '') return or(values.map((v) => stringDefault(field, v)));
-      if (op === '=') return or(values.map((v) => stringEquals(field, v)));
-      if (op === '%') {
-        return or(values.map((v) => ({ t: 'like', field, pattern: `%${escapeLike(toStr(v))}%`, ci: true, escaped: true }) as Cond));
-      }
-      return or(values.map((v) => ({ t: 'like', field, pattern: toStr(v), ci: false, escaped: false }) as Cond));
+      if (op === '') return stringMatch(field, values, true);
+      if (op === '=') return stringMatch(field, values, false);
+      // `%`: substring matched literally; an empty value matches every non-NULL value, as `LIKE '%%'`
+      if (op === '%') return values.length === 0 ? FALSE : { t: 'contains', field, values: values.map(toStr) };
+      // `=%`: the value's own wildcards. Case-insensitive like every LIKE of the reference, whose
+      // `_ci` collations fold case (B8.3 "per collation"; platform.md §5.2.1) — and like
+      // `workgroup.list`'s `=%` here — on both databases (SQLite's LIKE folded ASCII only,
+      // PostgreSQL's none).
+      return values.length === 0 ? FALSE : { t: 'like', field, patterns: values.map(toStr) };
     }
     case '@': {
       const values = isList ? listValues(value) : [value];
       if (field.kind !== 'string') return numberIn(field, values, ctx);
-      return or(values.map((v) => stringEquals(field, v)));
+      return stringMatch(field, values, false);
     }
     case '><': {
       if (!isList) throw new ListQueryError('Between needs [from, to]');
@@ -331,10 +364,9 @@ export function renderCond(c: Cond): RawBuilder<SqlBool> {
     case 'const':
       return c.value ? sql<SqlBool>`1 = 1` : sql<SqlBool>`1 = 0`;
     case 'and':
-    case 'or': {
-      const parts = c.items.map((i) => sql`(${renderCond(i)})`);
-      return sql<SqlBool>`${sql.join(parts, c.t === 'and' ? sql` and ` : sql` or `)}`;
-    }
+      return sqlAnd(c.items.map(renderCond));
+    case 'or':
+      return sqlOr(c.items.map(renderCond));
     case 'not':
       return sql<SqlBool>`(${renderCond(c.item)}) is not true`;
     case 'cmp':
@@ -343,10 +375,15 @@ export function renderCond(c: Cond): RawBuilder<SqlBool> {
       return sql<SqlBool>`${col(c.field)} is null`;
     case 'empty':
       return sql<SqlBool>`(${col(c.field)} is null or ${col(c.field)} = '')`;
+    case 'in':
+      return inList(col(c.field), c.values);
     case 'like': {
-      const lhs = c.ci ? sql`lower(${col(c.field)})` : col(c.field);
-      const rhs = c.ci ? sql`lower(${c.pattern})` : sql`${c.pattern}`;
-      return c.escaped ? sql<SqlBool>`${lhs} like ${rhs} escape '\\'` : sql<SqlBool>`${lhs} like ${rhs}`;
+      const e = col(c.field);
+      return anyOf(c.patterns, (p) => likeCi(e, p));
+    }
+    case 'contains': {
+      const e = col(c.field);
+      return anyOf(c.values, (v) => containsCi(e, v));
     }
   }
 }
@@ -363,8 +400,9 @@ export function applyList<DB, TB extends keyof DB, O>(
   let q = qb.where(renderCond(parsed.where) as Expression<SqlBool>);
   for (const term of parsed.order) {
     if (term.field.column === null) continue; // a column that is always NULL orders nothing
-    // Text sorts case-insensitively, as under the reference's usual case-insensitive collations.
-    const key = term.field.kind === 'string' ? sql`lower(${sql.ref(term.field.column)})` : sql.ref(term.field.column);
+    // Text sorts case-insensitively, as under the reference's usual case-insensitive collations, with
+    // the filters' Unicode case folding (scrumd_fold, src/store/sqlFunctions.ts) on both databases.
+    const key = term.field.kind === 'string' ? sql`scrumd_fold(${sql.ref(term.field.column)})` : sql.ref(term.field.column);
     q = q.orderBy(key, term.dir);
   }
   q = q.orderBy(sql.ref(idColumn), 'asc');

@@ -185,6 +185,8 @@ describe('fuzzing unusual input families', () => {
     ['user.search', (f, v) => ({ FILTER: { [f]: v } })],
     ['sonet_group.get', (f, v) => ({ FILTER: { [f]: v } })],
     ['socialnetwork.api.workgroup.list', (f, v) => ({ filter: { [f]: v } })],
+    ['tasks.api.scrum.sprint.list', (f, v) => ({ filter: { [f]: v } })],
+    ['tasks.api.scrum.epic.list', (f, v) => ({ filter: { [f]: v } })],
   ];
   const OPS = ['', '=', '!', '!=', '%', '!%', '@', '!@', '=%', '%=', '>', '<=', '><'];
   const FIELDS = ['ID', 'NAME', 'TITLE', 'LAST_NAME', 'UF_DEPARTMENT', 'USER_TYPE', 'MEMBER', 'TAG', 'ACCOMPLICE', 'DESCRIPTION', 'FIND', 'KEYWORDS', ...MEMBER_NAMES];
@@ -262,6 +264,11 @@ describe('fuzzing unusual input families', () => {
           const n = Array.isArray(r.body.result) ? r.body.result.length : r.body.result.workgroups.length;
           assert.equal(n, 1, `${method} %NAME ${JSON.stringify(query)} misses ${JSON.stringify(name)}`);
         }
+        // the Scrum lists answer a failed query with a silent [] (B8.6): the epic must be found
+        const epic = await callJson('tasks.api.scrum.epic.add', { fields: { groupId: g.body.result, name: `E ${name} E` } });
+        assertEnvelope(epic, 'tasks.api.scrum.epic.add');
+        const epics = await callJson('tasks.api.scrum.epic.list', { filter: { '%NAME': query, GROUP_ID: g.body.result }, select: ['ID'] });
+        assert.equal(epics.body.result.length, 1, `epic.list %NAME ${JSON.stringify(query)} misses ${JSON.stringify(name)}`);
         const task = await callJson('tasks.task.add', { fields: { TITLE: `T ${name} T`, RESPONSIBLE_ID: 1 } });
         const found = await callJson('tasks.task.list', { filter: { TITLE: `%${query}%`, ID: task.body.result.task.id }, select: ['ID'] });
         assert.equal(found.body.result.tasks.length, 1, `tasks.task.list TITLE %${query}% misses ${JSON.stringify(name)}`);

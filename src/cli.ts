@@ -3,7 +3,7 @@
  * The scrumd command line: `serve` (the default) runs the server; `user add`, `webhook add` and
  * `reset` manage a portal's database out of band (platform.md §13.4); `seed` fills one with a generated data set.
  */
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createApp } from './app.js';
@@ -11,6 +11,7 @@ import { defaultConfig, type Config } from './config.js';
 import { ensurePortal } from './domain/portalSetup.js';
 import { createUser, DuplicateEmailError } from './domain/users.js';
 import { addWebhook } from './domain/webhooks.js';
+import { recordedServerOrigin } from './domain/serverOrigin.js';
 import { addOauthApp, findApp, issueCode, issueTokens, type OauthApp } from './domain/oauth.js';
 import { isValidTimeZone, nowSeconds } from './core/portalTime.js';
 import { LIMIT_PRESETS } from './protocol/limits.js';
@@ -36,7 +37,37 @@ function zoneArg(v: string): string {
 const databaseOption = () =>
   new Option('--database <path|url>', 'SQLite file, :memory:, or a postgres:// URL').env('SCRUMD_DATABASE').default(defaultConfig.database);
 
-const program = new Command('scrumd').description('A Bitrix24 Scrum REST API server').showHelpAfterError();
+/**
+ * A `--database` that names another kind of database (`mysql://…`, `sqlite:…`, `file:…`) is refused:
+ * taken as a SQLite path it would become a folder `mysql:/…` and a server on an empty database.
+ * Only the scheme is echoed (the rest may hold a password). A one-letter scheme is a Windows drive.
+ */
+function databaseProblem(location: string): string | undefined {
+  if (location === ':memory:' || isPostgresUrl(location)) return undefined;
+  const scheme = /^([a-z][a-z0-9+.-]+):/i.exec(location)?.[1];
+  if (scheme === undefined) return undefined;
+  return `error: --database ${scheme}: is not supported; give a SQLite file path, :memory:, or a postgres:// (postgresql://) URL`;
+}
+
+/** A failure of a command's work (not of its usage): one line on stderr, exit 1, no usage hint. */
+function fail(message: string): never {
+  console.error(message);
+  process.exit(1);
+}
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+const program = new Command('scrumd')
+  .description('A Bitrix24 Scrum REST API server')
+  .version(version, '-v, --version', 'print the version')
+  .showSuggestionAfterError();
+program.hook('preAction', (_program, command) => {
+  const database = command.opts().database;
+  if (typeof database === 'string') {
+    const problem = databaseProblem(database);
+    if (problem) fail(problem);
+  }
+});
 
 program
   .command('serve', { isDefault: true })
@@ -123,7 +154,7 @@ user
         const id = await createUser(app.store.db, { email: o.email, isAdmin: o.admin, fields: { NAME: o.name, LAST_NAME: o.lastName } }, nowSeconds());
         console.log(id);
       } catch (e) {
-        if (e instanceof DuplicateEmailError) program.error(`error: ${e.message}`);
+        if (e instanceof DuplicateEmailError) fail(`error: ${e.message}`);
         throw e;
       }
     });
@@ -136,14 +167,15 @@ webhook
   .requiredOption('--user <id>', 'the user the webhook acts as', intArg('user', 1, Number.MAX_SAFE_INTEGER))
   .option('--scope <list>', 'comma-separated scopes', IMPLEMENTED_SCOPES.join(','))
   .option('--secret <secret>', 'a fixed secret (default: random)')
-  .option('--origin <url>', 'server origin to print in the URL', `http://${defaultConfig.host}:${defaultConfig.port}`)
+  .option('--origin <url>', `server origin to print in the URL (default: the server that last started on the database, else http://${defaultConfig.host}:${defaultConfig.port})`)
   .addOption(databaseOption())
   .action(async (o) => {
     const scopes = checkedScopes(o.scope);
     await withPortal(o.database, async (app) => {
       await userOrExit(app, o.user);
       const hook = await addWebhook(app.store.db, { userId: o.user, scopes, secret: o.secret }, nowSeconds());
-      console.log(`${o.origin.replace(/\/+$/, '')}/rest/${o.user}/${hook.secret}/`);
+      const origin: string = o.origin ?? (await recordedServerOrigin(app.store.db)) ?? `http://${defaultConfig.host}:${defaultConfig.port}`;
+      console.log(`${origin.replace(/\/+$/, '')}/rest/${o.user}/${hook.secret}/`);
     });
   });
 
@@ -151,19 +183,19 @@ webhook
 function checkedScopes(list: string): string[] {
   const scopes = parseScopeList(list);
   const unknown = scopes.filter((s) => !(IMPLEMENTED_SCOPES as readonly string[]).includes(s));
-  if (unknown.length > 0) program.error(`error: unknown scope(s): ${unknown.join(', ')} (known: ${IMPLEMENTED_SCOPES.join(', ')})`);
+  if (unknown.length > 0) fail(`error: unknown scope(s): ${unknown.join(', ')} (known: ${IMPLEMENTED_SCOPES.join(', ')})`);
   return scopes;
 }
 
 async function appOrExit(app: ReturnType<typeof createApp>, clientId: string): Promise<OauthApp> {
   const found = await findApp(app.store.db, clientId);
-  if (!found) return program.error(`error: no application with client id ${clientId}`);
+  if (!found) return fail(`error: no application with client id ${clientId}`);
   return found;
 }
 
 async function userOrExit(app: ReturnType<typeof createApp>, id: number): Promise<void> {
   const u = await app.store.db.selectFrom('users').select('id').where('id', '=', id).executeTakeFirst();
-  if (!u) program.error(`error: no user ${id}`);
+  if (!u) fail(`error: no user ${id}`);
 }
 
 const oauthApp = program.command('app').description('manage local OAuth applications');
@@ -238,9 +270,31 @@ program
   .description('delete an embedded database (everything in it); the next start begins afresh')
   .addOption(databaseOption())
   .action((o) => {
-    if (isPostgresUrl(o.database)) program.error('error: reset deletes SQLite files only; drop the PostgreSQL database instead');
+    if (isPostgresUrl(o.database)) fail('error: reset deletes SQLite files only; drop the PostgreSQL database instead');
     for (const f of [o.database, `${o.database}-wal`, `${o.database}-shm`]) if (existsSync(f)) rmSync(f);
     console.log(`deleted ${o.database}`);
   });
 
+// Every usage error is one line and a hint, not the whole help.
+for (const c of [program, ...program.commands, ...program.commands.flatMap((c) => c.commands)]) {
+  const name = c.parent?.parent ? `${c.parent.name()} ${c.name()}` : c.parent ? c.name() : '';
+  c.showHelpAfterError(`(see: scrumd ${name ? `${name} ` : ''}--help)`);
+}
+
+/**
+ * `serve` is the default command, so commander would take a mistyped command (`scrumd sreve`) as an
+ * argument of `serve` ("too many arguments"). A first word that names no command is refused as an
+ * unknown command, with commander's own suggestion, by a parser that has the same command names but
+ * no default.
+ */
+function refuseUnknownCommand(args: string[]): void {
+  const first = args[0];
+  if (first === undefined || first.startsWith('-') || first === 'help') return;
+  if (program.commands.some((c) => c.name() === first || c.aliases().includes(first))) return;
+  const probe = new Command('scrumd').showSuggestionAfterError().showHelpAfterError('(see: scrumd --help)');
+  for (const c of program.commands) probe.command(c.name());
+  probe.parse([first], { from: 'user' });
+}
+
+refuseUnknownCommand(process.argv.slice(2));
 await program.parseAsync(process.argv);

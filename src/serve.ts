@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { createApp, type App } from './app.js';
 import type { Config } from './config.js';
 import { ensurePortal, type PortalState } from './domain/portalSetup.js';
+import { recordServerOrigin } from './domain/serverOrigin.js';
 import { createRegistry } from './methods/index.js';
 import { nowSeconds } from './core/portalTime.js';
 import { isPostgresUrl, openStore } from './store/db.js';
@@ -71,6 +72,10 @@ export async function startServer(config: Config, opts: { logger?: LoggerOption 
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     const origin = `${tls ? 'https' : 'http'}://${host}:${port}`;
+    // for `scrumd webhook add` beside a running server; a failure here must not stop it serving
+    if (config.database !== ':memory:') {
+      await recordServerOrigin(app.store.db, origin).catch((e: Error) => fastify.log.warn(`could not record the server origin: ${e.message}`));
+    }
     return {
       app,
       fastify,

@@ -1,11 +1,12 @@
 /** The scrumd command line, run as a real process: serve, first start, restart, user add, webhook add, reset. */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { errorOf, rawCall } from './helpers/harness.js';
+import { testDatabase, testingPostgres } from './helpers/database.js';
 
 const CLI = ['--import', 'tsx', 'src/cli.ts'];
 const dir = mkdtempSync(join(tmpdir(), 'scrumd-cli-'));
@@ -177,4 +178,97 @@ test('--workers 2 serves from two processes sharing the port, on one database', 
   assert.equal(adds.filter((r) => r.status === 200).length, 1);
   for (const r of adds.filter((x) => x.status !== 200)) assert.equal(r.body.error_description, 'Backlog already added');
   assert.equal(await stop(s.proc), 0);
+});
+
+test('--version prints the package version', () => {
+  const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  for (const flag of ['--version', '-v']) {
+    const r = run([flag]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), version);
+  }
+});
+
+test('a mistyped command or option gets one line with a suggestion and a hint, not the whole help', () => {
+  const cases: [string[], RegExp][] = [
+    [['sreve', '--database', ':memory:', '--port', '0'], /^error: unknown command 'sreve'\n\(Did you mean serve\?\)\n\(see: scrumd --help\)\n$/],
+    [['webhok', 'add', '--user', '1'], /^error: unknown command 'webhok'\n\(Did you mean webhook\?\)\n/],
+    [['webhook', 'ad'], /^error: unknown command 'ad'\n\(Did you mean add\?\)\n\(see: scrumd webhook --help\)\n$/],
+    [['serve', '--prot', '0', '--database', ':memory:'], /^error: unknown option '--prot'\n\(Did you mean --port\?\)\n\(see: scrumd serve --help\)\n$/],
+    [['--prot', '0', '--database', ':memory:'], /^error: unknown option '--prot'\n\(Did you mean --port\?\)\n/],
+  ];
+  for (const [args, expected] of cases) {
+    const r = run(args);
+    assert.equal(r.status, 1, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+    assert.match(r.stderr, expected, args.join(' '));
+    assert.doesNotMatch(r.stderr + r.stdout, /Usage:|Options:/, 'no help text');
+  }
+  // a failure of the work itself is one line, without a usage hint
+  const none = run(['webhook', 'add', '--user', '99', '--database', join(dir, 'hint.db')]);
+  assert.equal(none.status, 1);
+  assert.equal(none.stderr, 'error: no user 99\n');
+});
+
+test('a --database URL of another kind (mysql://) is refused in one line; nothing is created', () => {
+  for (const args of [['serve', '--port', '0'], ['user', 'add', '--email', 'm@example.com'], ['reset']]) {
+    const r = spawnSync(process.execPath, [...CLI, ...args, '--database', 'mysql://root:hunter2@db.internal/scrum'], { env: env(), encoding: 'utf8', timeout: 30_000 });
+    assert.equal(r.status, 1, `${args[0]}: ${r.stdout}${r.stderr}`);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, /--database mysql: is not supported.*SQLite.*postgres:\/\//);
+    assert.doesNotMatch(r.stderr, /hunter2/, 'no password in the message');
+  }
+  const env2 = run(['serve', '--port', '0'], { SCRUMD_DATABASE: 'sqlite:./x.db' });
+  assert.equal(env2.status, 1, env2.stdout + env2.stderr);
+  assert.ok(!existsSync('mysql:') && !existsSync('sqlite:.'), 'no folder named after the URL');
+});
+
+test('webhook add prints the URL of the server running on the database (or --origin)', async () => {
+  const database = testingPostgres() ? await testDatabase() : { location: join(dir, 'origin.db'), drop: async () => {} };
+  try {
+    const s = await serve(['--port', '0', '--database', database.location]);
+    assert.doesNotMatch(s.origin, /:8080$/);
+    const hook = run(['webhook', 'add', '--user', '1', '--scope', 'user', '--database', database.location]);
+    assert.equal(hook.status, 0, hook.stderr);
+    const url = hook.stdout.trim();
+    assert.ok(url.startsWith(`${s.origin}/rest/1/`), `${url} is on ${s.origin}`);
+    const profile = await rawCall(`${url}profile`, {}, 'get');
+    assert.equal(profile.status, 200, 'the printed URL works as printed');
+    assert.equal(profile.body.result.ID, '1');
+    const other = run(['webhook', 'add', '--user', '1', '--origin', 'https://scrum.example.com/', '--database', database.location]);
+    assert.match(other.stdout.trim(), /^https:\/\/scrum\.example\.com\/rest\/1\/[a-z0-9]{16}\/$/);
+    assert.equal(await stop(s.proc), 0);
+  } finally {
+    await database.drop();
+  }
+});
+
+test('npm scripts: `prepare` (run by npm ci) builds dist/, `npm start` rebuilds only when a source is newer', () => {
+  // A copy of the project's scripts and build setup around a one-file source (tsc on the real sources takes a minute here).
+  const root = join(dir, 'project');
+  mkdirSync(join(root, 'src'), { recursive: true });
+  mkdirSync(join(root, 'scripts'), { recursive: true });
+  for (const f of ['package.json', 'tsconfig.json', 'scripts/build-if-stale.mjs']) copyFileSync(f, join(root, f));
+  symlinkSync(join(process.cwd(), 'node_modules'), join(root, 'node_modules'));
+  writeFileSync(join(root, 'src', 'cli.ts'), 'console.log("built 1");\n');
+  const npm = (script: string) => spawnSync('npm', ['run', '--silent', script], { cwd: root, env: env(), encoding: 'utf8', timeout: 120_000 });
+
+  const prepared = npm('prepare');
+  assert.equal(prepared.status, 0, prepared.stderr);
+  assert.equal(spawnSync(process.execPath, [join(root, 'dist', 'cli.js')], { encoding: 'utf8' }).stdout, 'built 1\n');
+  const builtAt = statSync(join(root, 'dist', 'cli.js')).mtimeMs;
+
+  const fresh = npm('prestart');
+  assert.equal(fresh.status, 0, fresh.stderr);
+  assert.doesNotMatch(fresh.stderr + fresh.stdout, /building/);
+  assert.equal(statSync(join(root, 'dist', 'cli.js')).mtimeMs, builtAt, 'an up-to-date build is not rebuilt');
+
+  writeFileSync(join(root, 'src', 'cli.ts'), 'console.log("built 2");\n');
+  utimesSync(join(root, 'src', 'cli.ts'), new Date(), new Date(builtAt + 5_000));
+  const stale = npm('prestart');
+  assert.equal(stale.status, 0, stale.stderr);
+  assert.match(stale.stderr, /building/);
+  assert.equal(spawnSync(process.execPath, [join(root, 'dist', 'cli.js')], { encoding: 'utf8' }).stdout, 'built 2\n');
+
+  const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+  assert.match(pkg.scripts.dev, /tsx watch src\/cli\.ts serve/, 'the quick path for development');
 });

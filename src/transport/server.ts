@@ -16,6 +16,7 @@ import { maskUrl, REDACT_PATHS } from '../protocol/redact.js';
 import type { MethodRegistry } from '../protocol/registry.js';
 import { decodeBody, mergeParams } from './requestBody.js';
 import { registerOauthRoutes } from './oauthRoutes.js';
+import { homePage } from './homePage.js';
 import type { TlsMaterial } from './tls.js';
 
 const REST_HEADERS = {
@@ -124,6 +125,7 @@ export function buildServer(app: App, registry: MethodRegistry, fastify: Fastify
   fastify.all('/rest', handler);
   fastify.all('/rest/*', handler);
   registerOauthRoutes(app, fastify);
+  fastify.get('/', homePage); // not a REST path: no envelope (src/transport/homePage.ts)
 
   fastify.setErrorHandler((err: Error & { code?: string; statusCode?: number }, req, reply) => {
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {

@@ -21,6 +21,7 @@ import { exitOnStartupError } from './startupErrors.js';
 import { seed } from './seed.js';
 import { availableParallelism } from 'node:os';
 import { isPostgresUrl, openStore } from './store/db.js';
+import { registerControlCommands } from './controlCli.js';
 
 function intArg(name: string, min: number, max: number) {
   return (v: string): number => {
@@ -92,6 +93,9 @@ program
   .addOption(new Option('--https', 'serve HTTPS with a certificate from a local CA kept in the data folder').env('SCRUMD_HTTPS').default(false))
   .addOption(new Option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM)').env('SCRUMD_TLS_CERT'))
   .addOption(new Option('--tls-key <file>', 'the private key of --tls-cert (PEM)').env('SCRUMD_TLS_KEY'))
+  .addOption(new Option('--control-token <token>', 'fixed token of the sandbox control API /_scrumd/ (default: random, printed)').env('SCRUMD_CONTROL_TOKEN'))
+  .addOption(new Option('--no-control', 'no sandbox control API (/_scrumd/ answers 404): for self-hosted production'))
+  .addOption(new Option('--fixture <file>', 'load a fixture (JSON, see `scrumd fixture export`) at start, replacing the state').env('SCRUMD_FIXTURE'))
   .action(async (o) => {
     if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) program.error('error: --tls-cert and --tls-key go together');
     if (o.webhookSecret !== undefined && (o.webhookSecret === '' || o.webhookSecret.includes('/'))) {
@@ -117,6 +121,9 @@ program
           : { ...LIMIT_PRESETS[o.limits as 'bitrix' | 'enterprise'], ...(o.operatingLimit ? { operatingLimit: o.operatingLimit } : {}) },
       tlsCert: o.tlsCert,
       tlsKey: o.tlsKey,
+      controlToken: o.controlToken,
+      noControl: o.control === false,
+      fixture: o.fixture,
     };
     try {
       await serve(config, o.workers === 'auto' ? availableParallelism() : Number(o.workers));
@@ -265,15 +272,7 @@ program
     });
   });
 
-program
-  .command('reset')
-  .description('delete an embedded database (everything in it); the next start begins afresh')
-  .addOption(databaseOption())
-  .action((o) => {
-    if (isPostgresUrl(o.database)) fail('error: reset deletes SQLite files only; drop the PostgreSQL database instead');
-    for (const f of [o.database, `${o.database}-wal`, `${o.database}-shm`]) if (existsSync(f)) rmSync(f);
-    console.log(`deleted ${o.database}`);
-  });
+registerControlCommands(program, databaseOption); // reset, snapshot, fixture: src/controlCli.ts
 
 // Every usage error is one line and a hint, not the whole help.
 for (const c of [program, ...program.commands, ...program.commands.flatMap((c) => c.commands)]) {

@@ -43,6 +43,12 @@ export interface Config {
    * (src/store/prepared.ts). No effect on PostgreSQL.
    */
   soleProcess: boolean;
+  /** the token of the sandbox control API (`/_scrumd/…`); random at start when not fixed */
+  controlToken?: string;
+  /** `--no-control`: no control API (`/_scrumd/…` answers 404), for self-hosted production */
+  noControl?: boolean;
+  /** a fixture document (JSON file) to load at start, replacing the state (src/control/state.ts) */
+  fixture?: string;
 }
 
 export const defaultConfig: Config = {

@@ -11,6 +11,8 @@ import { localCaMaterial, ownMaterial, type TlsMaterial } from './transport/tls.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { buildServer, createFastify, type LoggerOption } from './transport/server.js';
+import { withControlToken } from './control/token.js';
+import { loadFixtureFile } from './control/fixtureFile.js';
 
 export interface RunningServer {
   app: App;
@@ -22,6 +24,8 @@ export interface RunningServer {
   webhookUrl?: string;
   /** the local CA certificate clients should trust, when serving HTTPS with it */
   caFile?: string;
+  /** the token of the control API under `${origin}/_scrumd/` (absent with --no-control) */
+  controlToken?: string;
   close(): Promise<void>;
 }
 
@@ -55,7 +59,8 @@ export function tlsMaterial(config: Config): TlsMaterial | undefined {
   return config.https ? localCaMaterial(tlsDirOf(config), config.host) : undefined;
 }
 
-export async function startServer(config: Config, opts: { logger?: LoggerOption } = {}): Promise<RunningServer> {
+export async function startServer(givenConfig: Config, opts: { logger?: LoggerOption } = {}): Promise<RunningServer> {
+  const config = withControlToken(givenConfig);
   // before the local CA is made: a first start with --https creates tls/ itself
   const missing = missingDatabaseNote(config.database);
   const tls = tlsMaterial(config);
@@ -64,7 +69,11 @@ export async function startServer(config: Config, opts: { logger?: LoggerOption 
   const store = await openStore(config.database, { soleProcess: config.soleProcess });
   try {
     const app = createApp(config, store, fastify.log);
-    const portal = await ensurePortal(app, nowSeconds());
+    let portal = await ensurePortal(app, nowSeconds());
+    if (config.fixture) {
+      await loadFixtureFile(store, config.database, config.fixture);
+      portal = { ...(await ensurePortal(app, nowSeconds())), created: portal.created };
+    }
     await store.durable();
     buildServer(app, createRegistry(), fastify);
     await fastify.listen({ host: config.host, port: config.port });
@@ -83,6 +92,7 @@ export async function startServer(config: Config, opts: { logger?: LoggerOption 
       portal,
       webhookUrl: portal.secret ? `${origin}/rest/1/${portal.secret}/` : undefined,
       caFile: tls?.caFile,
+      controlToken: config.noControl ? undefined : config.controlToken,
       close: async () => {
         await fastify.close();
         await store.close();

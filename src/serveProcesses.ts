@@ -11,6 +11,8 @@ import { ensurePortal, type PortalState } from './domain/portalSetup.js';
 import { nowSeconds } from './core/portalTime.js';
 import { missingDatabaseNote, startServer, tlsMaterial } from './serve.js';
 import { isPostgresUrl, openStore } from './store/db.js';
+import { controlTokenProblem, withControlToken } from './control/token.js';
+import { removeServerFile, writeServerFile } from './control/serverFile.js';
 
 interface Ready {
   type: 'scrumd-ready';
@@ -24,6 +26,16 @@ function printReady(config: Config, r: Omit<Ready, 'type'>, workers: number): vo
   const procs = workers > 1 ? `, ${workers} worker processes` : '';
   console.log(`scrumd listening on ${r.origin} (database: ${where}, time zone: ${config.timezone}${procs})`);
   if (r.caFile) console.log(`HTTPS certificate authority: ${r.caFile} (trust it: NODE_EXTRA_CA_CERTS=${r.caFile})`);
+  if (config.controlToken && !config.noControl) {
+    // the command line (`scrumd reset`, `snapshot`, `fixture`) finds the server by this file (mode 0600)
+    try {
+      writeServerFile(config.database, { origin: r.origin, pid: process.pid, controlToken: config.controlToken, caFile: r.caFile });
+      process.once('exit', () => removeServerFile(config.database));
+    } catch (e) {
+      console.error(`scrumd: could not write the server file for the command line: ${(e as Error).message}`);
+    }
+    console.log(`Control: ${r.origin}/_scrumd/ (token: ${config.controlToken}; see ${r.origin}/_scrumd/openapi.json)`);
+  }
   if (r.webhookUrl) {
     console.log(`Webhook: ${r.webhookUrl}`);
     console.log(`Try:     curl ${r.webhookUrl}user.current`);
@@ -58,7 +70,12 @@ async function firstStart(config: Config): Promise<PortalState> {
   }
 }
 
-export async function serve(config: Config, workers: number): Promise<void> {
+export async function serve(givenConfig: Config, workers: number): Promise<void> {
+  // one token for every worker: the primary's (or the fixed one) is handed to them
+  const config = cluster.isPrimary ? withControlToken(givenConfig) : givenConfig;
+  const tokenProblem = config.controlToken ? controlTokenProblem(config.controlToken) : undefined;
+  if (tokenProblem) throw new Error(tokenProblem);
+  if (config.fixture && workers > 1) throw new Error('--fixture loads a fixture into one process: start without --workers, or import it with `scrumd fixture import` after the start');
   if (workers <= 1) {
     await runOne(config, (r) => printReady(config, r, 1));
     return;
@@ -74,7 +91,7 @@ export async function serve(config: Config, workers: number): Promise<void> {
   let printed = false;
   const started = new Set<number>();
   const fork = () => {
-    const w = cluster.fork();
+    const w = cluster.fork(config.controlToken ? { SCRUMD_CONTROL_TOKEN: config.controlToken } : {});
     w.on('message', (m: Ready) => {
       if (m?.type !== 'scrumd-ready') return;
       started.add(w.id);

@@ -41,6 +41,10 @@ export function maskDatabase(location: string): string {
 export const REDACT_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
+  'req.headers["x-scrumd-control-token"]',
+  'headers["x-scrumd-control-token"]',
+  'controlToken',
+  '*.controlToken',
   'headers.authorization',
   'params.auth',
   'params.access_token',

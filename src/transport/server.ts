@@ -16,6 +16,7 @@ import { maskUrl, REDACT_PATHS } from '../protocol/redact.js';
 import type { MethodRegistry } from '../protocol/registry.js';
 import { decodeBody, mergeParams } from './requestBody.js';
 import { registerOauthRoutes } from './oauthRoutes.js';
+import { registerControlRoutes } from './controlRoutes.js';
 import { homePage } from './homePage.js';
 import type { TlsMaterial } from './tls.js';
 
@@ -125,6 +126,7 @@ export function buildServer(app: App, registry: MethodRegistry, fastify: Fastify
   fastify.all('/rest', handler);
   fastify.all('/rest/*', handler);
   registerOauthRoutes(app, fastify);
+  registerControlRoutes(app, fastify); // the sandbox control API under /_scrumd/ (off with --no-control)
   fastify.get('/', homePage); // not a REST path: no envelope (src/transport/homePage.ts)
 
   fastify.setErrorHandler((err: Error & { code?: string; statusCode?: number }, req, reply) => {

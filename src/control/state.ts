@@ -5,8 +5,8 @@
  * without a change here.
  *
  * Atomicity: every change of the state runs in one write transaction (SQLite: BEGIN IMMEDIATE on the
- * server's one connection, which no request can use until COMMIT; PostgreSQL: one transaction, TRUNCATE
- * takes ACCESS EXCLUSIVE locks), so no REST call sees half of it. On SQLite the statements name
+ * server's one connection, which no request can use until COMMIT; PostgreSQL: one transaction of DELETEs,
+ * which readers see whole or not at all), so no REST call sees half of it. On SQLite the statements name
  * `main."table"`, which the write tracker cannot attribute to one table: remembered reads
  * (src/store/prepared.ts) are all forgotten (writeTracking.ts, "counts for every table").
  *
@@ -17,7 +17,7 @@
  * `snapshots/` folder beside the database, or for `:memory:` in a private temporary folder removed when
  * the server stops; restored by attaching the file and copying table by table inside one transaction.
  * PostgreSQL — a schema per snapshot (`scrumd_snap_<hex of the name>`) with a copy of every table, the
- * sequences' values and the migrations it was made under; restored by TRUNCATE + INSERT … SELECT in one
+ * sequences' values and the migrations it was made under; restored by DELETE + INSERT … SELECT in one
  * transaction, sequences set.
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
@@ -175,6 +175,18 @@ async function migrationsOf(db: Kysely<Database>, schema: string): Promise<strin
   return (await rows<{ name: string }>(db, `select name from ${schema}kysely_migration order by name`)).map((r) => r.name);
 }
 
+/**
+ * PostgreSQL: deletes the rows of these tables, children first (`settings` but for the kept one). The
+ * caller sets the sequences last, when nothing can fail any more: setval is not undone by a rollback. DELETE rather than TRUNCATE: TRUNCATE's ACCESS EXCLUSIVE locks, taken one
+ * table after another, deadlock with REST calls that read several tables (the call was the victim:
+ * HTTP 500), and TRUNCATE is not MVCC-safe; a DELETE commits as atomically and readers never wait.
+ */
+async function emptyPostgres(trx: Kysely<Database>, tables: TableInfo[]): Promise<void> {
+  for (const t of [...parentsFirst(tables)].reverse()) {
+    await run(trx, `delete from ${q(t.name)}${t.name === 'settings' ? ` where key <> '${KEPT_SETTING}'` : ''}`);
+  }
+}
+
 /** Runs `fn`, again (up to 5 times) when PostgreSQL chose it as a deadlock victim or a serialization failure. */
 async function retried<T>(fn: () => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
@@ -255,9 +267,10 @@ export class PortalState {
       }
       await retried(() =>
         this.db.transaction().execute(async (trx) => {
-          if (emptied.length > 0) await run(trx, `truncate table ${emptied.map((t) => q(t.name)).join(', ')} restart identity`);
+          await emptyPostgres(trx, emptied);
           await run(trx, 'delete from "webhooks" where user_id <> 1');
           await run(trx, 'delete from "users" where id <> 1');
+          for (const t of emptied.filter((t) => t.serial)) await run(trx, `select setval(pg_get_serial_sequence($1, 'id'), 1, false)`, [q(t.name)]);
           for (const t of ['users', 'webhooks']) {
             await run(trx, `select setval(pg_get_serial_sequence('${t}', 'id'), coalesce((select max(id) from ${q(t)}), 1), (select count(*) > 0 from ${q(t)}))`);
           }
@@ -402,9 +415,7 @@ export class PortalState {
     await retried(() =>
       this.db.transaction().execute(async (trx) => {
         const tables = parentsFirst(await tablesOf(this.store, trx));
-        const truncated = tables.filter((t) => t.name !== 'settings');
-        if (truncated.length > 0) await run(trx, `truncate table ${truncated.map((t) => q(t.name)).join(', ')}`);
-        await run(trx, `delete from settings where key <> '${KEPT_SETTING}'`);
+        await emptyPostgres(trx, tables);
         for (const t of tables) {
           const cols = t.columns.map(q).join(', ');
           const where = t.name === 'settings' ? ` where key <> '${KEPT_SETTING}'` : '';
@@ -462,9 +473,7 @@ export class PortalState {
           for (const t of tables) await run(trx, `delete from main.${q(t.name)}${t.name === 'settings' ? ` where key <> '${KEPT_SETTING}'` : ''}`);
           await run(trx, 'delete from main.sqlite_sequence');
         } else {
-          const truncated = tables.filter((t) => t.name !== 'settings');
-          if (truncated.length > 0) await run(trx, `truncate table ${truncated.map((t) => q(t.name)).join(', ')} restart identity`);
-          await run(trx, `delete from settings where key <> '${KEPT_SETTING}'`);
+          await emptyPostgres(trx, tables);
         }
         for (const t of tables) {
           const list = (fixture.tables[t.name] ?? []).filter((r) => t.name !== 'settings' || r.key !== KEPT_SETTING);

@@ -172,6 +172,9 @@ describe('snapshots', () => {
       const before = await ok(t, 'GET', '/_scrumd/fixture');
       const saved = await ok(t, 'POST', '/_scrumd/snapshots/base-1');
       assert.equal(saved.name, 'base-1');
+      // a second snapshot (PostgreSQL: a second schema of copies must not disturb the next ones or the export)
+      await ok(t, 'POST', '/_scrumd/snapshots/base-2');
+      await ok(t, 'POST', '/_scrumd/snapshots/base-2');
       // changes of every kind after the snapshot
       await createScrum(t.admin, 'Later');
       await t.admin.result('tasks.task.update', { taskId: 1, fields: { TITLE: 'Changed' } });
@@ -186,7 +189,8 @@ describe('snapshots', () => {
       // ids continue after the snapshot's, not after the discarded rows'
       assert.equal(await createScrum(t.admin, 'Next'), 2);
       const list = await ok(t, 'GET', '/_scrumd/snapshots');
-      assert.deepEqual(list.snapshots.map((s: { name: string }) => s.name), ['base-1']);
+      assert.deepEqual(list.snapshots.map((s: { name: string }) => s.name), ['base-1', 'base-2']);
+      await ok(t, 'DELETE', '/_scrumd/snapshots/base-2');
       assert.deepEqual(await ok(t, 'DELETE', '/_scrumd/snapshots/base-1'), { result: true });
       assert.equal((await ctl(t, 'DELETE', '/_scrumd/snapshots/base-1')).status, 404);
       assert.equal((await ctl(t, 'POST', '/_scrumd/snapshots/base-1/restore')).status, 404);

@@ -154,8 +154,9 @@ async function tablesOf(store: Store, db: Kysely<Database>): Promise<TableInfo[]
   );
   const serials = await rows<{ table_name: string }>(
     db,
+    // (a column default, not pg_get_serial_sequence: the planner may call a function on rows of other schemas first)
     `select table_name from information_schema.columns where table_schema = current_schema() and column_name = 'id'
-        and pg_get_serial_sequence(quote_ident(table_schema) || '.' || quote_ident(table_name), 'id') is not null`,
+        and column_default like 'nextval(%'`,
   );
   const serialSet = new Set(serials.map((r) => r.table_name));
   const byName = new Map<string, TableInfo>();

@@ -200,7 +200,7 @@ export function registerControlCommands(program: Command, databaseOption: () => 
     async (name: string, o: Where) => {
       snapshotName(name);
       const target = await runningServer(o);
-      const info = target ? ((await control(target, 'POST', `/_scrumd/snapshots/${enc(name)}`)) as SnapshotInfo) : await offline(o.database, (s) => s.save(name));
+      const info = target ? ((await control(target, 'POST', `/_scrumd/snapshots/${enc(name)}`)) as { result: SnapshotInfo }).result : await offline(o.database, (s) => s.save(name));
       console.log(`saved snapshot ${info.name}`);
     },
   );
@@ -214,7 +214,7 @@ export function registerControlCommands(program: Command, databaseOption: () => 
   where(snapshot.command('list').description('the saved snapshots, one per line: name and time saved')).action(async (o: Where) => {
     const target = await runningServer(o);
     const list = target
-      ? ((await control(target, 'GET', '/_scrumd/snapshots')) as { snapshots: SnapshotInfo[] }).snapshots
+      ? ((await control(target, 'GET', '/_scrumd/snapshots')) as { result: SnapshotInfo[] }).result
       : await offline(o.database, (s) => s.list());
     for (const s of list) console.log(`${s.name}\t${new Date(s.created * 1000).toISOString()}`);
   });

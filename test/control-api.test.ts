@@ -171,7 +171,7 @@ describe('snapshots', () => {
       await populate(t);
       const before = await ok(t, 'GET', '/_scrumd/fixture');
       const saved = await ok(t, 'POST', '/_scrumd/snapshots/base-1');
-      assert.equal(saved.name, 'base-1');
+      assert.equal(saved.result.name, 'base-1');
       // a second snapshot (PostgreSQL: a second schema of copies must not disturb the next ones or the export)
       await ok(t, 'POST', '/_scrumd/snapshots/base-2');
       await ok(t, 'POST', '/_scrumd/snapshots/base-2');
@@ -189,12 +189,12 @@ describe('snapshots', () => {
       // ids continue after the snapshot's, not after the discarded rows'
       assert.equal(await createScrum(t.admin, 'Next'), 2);
       const list = await ok(t, 'GET', '/_scrumd/snapshots');
-      assert.deepEqual(list.snapshots.map((s: { name: string }) => s.name), ['base-1', 'base-2']);
+      assert.deepEqual(list.result.map((s: { name: string }) => s.name), ['base-1', 'base-2']);
       await ok(t, 'DELETE', '/_scrumd/snapshots/base-2');
       assert.deepEqual(await ok(t, 'DELETE', '/_scrumd/snapshots/base-1'), { result: true });
       assert.equal((await ctl(t, 'DELETE', '/_scrumd/snapshots/base-1')).status, 404);
       assert.equal((await ctl(t, 'POST', '/_scrumd/snapshots/base-1/restore')).status, 404);
-      assert.deepEqual((await ok(t, 'GET', '/_scrumd/snapshots')).snapshots, []);
+      assert.deepEqual((await ok(t, 'GET', '/_scrumd/snapshots')).result, []);
     } finally {
       await t.close();
     }
@@ -208,7 +208,7 @@ describe('snapshots', () => {
         assert.ok(r.status === 400 || r.status === 404, `${name}: ${r.status} ${r.text}`);
         if (r.status === 400) assert.equal(r.body.error, 'INVALID_SNAPSHOT_NAME');
       }
-      assert.deepEqual((await ok(t, 'GET', '/_scrumd/snapshots')).snapshots, []);
+      assert.deepEqual((await ok(t, 'GET', '/_scrumd/snapshots')).result, []);
     } finally {
       await t.close();
     }

@@ -32,7 +32,7 @@ const secret = /SCRUMD_WEBHOOK_SECRET=(\S+)/.exec(README)?.[1];
 let server: TestServer;
 before(async () => {
   assert.ok(secret, 'the README names a fixed webhook secret');
-  server = await startTestServer({ webhookSecret: secret });
+  server = await startTestServer({ webhookSecret: secret, controlToken: /SCRUMD_CONTROL_TOKEN=(\S+)/.exec(README)?.[1] });
 });
 after(() => server?.close());
 

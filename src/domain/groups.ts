@@ -4,6 +4,7 @@
  */
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Caller } from '../core/call.js';
+import { Errors } from '../core/errors.js';
 import type { Database, SonetGroupTable } from '../store/schema.js';
 import { preparedQuery } from '../store/prepared.js';
 import { lockParent } from '../store/rowLocks.js';
@@ -145,13 +146,6 @@ export function visibleGroupIds(db: Kysely<Database>, userId: number) {
     );
 }
 
-/** A validation failure reported with its own code (platform.md §2.2, §5.1.3). */
-export class GroupValidationError extends Error {
-  constructor(readonly code: string, message: string) {
-    super(message);
-  }
-}
-
 export interface GroupFields {
   name?: string;
   description?: string | null;
@@ -189,21 +183,21 @@ export const INITIATE_PERMS = ['A', 'E', 'K'];
  */
 export async function validateGroupFields(db: Kysely<Database>, f: GroupFields, mode: 'create' | 'update'): Promise<void> {
   if ((mode === 'create' || f.name !== undefined) && (f.name ?? '').trim() === '') {
-    throw new GroupValidationError('EMPTY_NAME', 'The title is not specified.');
+    throw Errors.group.emptyName();
   }
   if (mode === 'create' || f.ownerId !== undefined) {
     const ownerId = f.ownerId ?? 0;
     const owner = ownerId > 0 ? await db.selectFrom('users').select('id').where('id', '=', ownerId).executeTakeFirst() : undefined;
-    if (!owner) throw new GroupValidationError('ERROR_NO_OWNER_ID', 'The group owner is not found.');
+    if (!owner) throw Errors.group.ownerNotFound();
   }
   if (mode === 'create' || f.subjectId !== undefined) {
     const subjectId = f.subjectId ?? SUBJECT.id;
-    if (subjectId <= 0) throw new GroupValidationError('EMPTY_SUBJECT_ID', 'The group subject is not specified.');
-    if (subjectId !== SUBJECT.id) throw new GroupValidationError('ERROR_NO_SUBJECT_ID', 'The group subject is not found.');
+    if (subjectId <= 0) throw Errors.group.emptySubject();
+    if (subjectId !== SUBJECT.id) throw Errors.group.subjectNotFound();
   }
-  if (f.siteId !== undefined && f.siteId !== 's1') throw new GroupValidationError('ERROR_NO_SITE', `Site ${f.siteId} is not found.`);
+  if (f.siteId !== undefined && f.siteId !== 's1') throw Errors.group.siteNotFound(f.siteId);
   if (mode === 'update' && f.initiatePerms !== undefined && !INITIATE_PERMS.includes(f.initiatePerms)) {
-    throw new GroupValidationError('ERROR_NO_INITIATE_PERMS', `Incorrect invitation permissions (${f.initiatePerms}).`);
+    throw Errors.group.incorrectInitiatePerms(f.initiatePerms);
   }
 }
 

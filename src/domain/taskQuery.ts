@@ -6,11 +6,12 @@
 import { sql, type Expression, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
 import { limitLiteral, rememberedRows } from '../store/prepared.js';
 import type { PortalTime } from '../core/portalTime.js';
-import { methodError } from '../core/errors.js';
+import { Errors } from '../core/errors.js';
 import { isPhpArray, own, phpValues, toInt, toStr } from '../core/php.js';
 // and/or/inList/anyOf take lists of any length (long ones bound as one parameter; filterKeys.ts)
 import { FALSE, and, anyOf, filterEntries, inList, likeCi, or } from './filterKeys.js';
 import { LIST_LIMIT, type Caller } from '../core/call.js';
+import { pageOffset } from '../core/paging.js';
 import type { Database } from '../store/schema.js';
 import { readableBy } from './taskAccess.js';
 
@@ -210,13 +211,13 @@ function filterMapCondition(filter: unknown, fc: FilterContext, depth: number): 
   for (const [key, value] of filterEntries(filter)) {
     if (key === '::LOGIC') {
       const l = typeof value === 'string' ? value.toUpperCase() : '';
-      if (l !== 'AND' && l !== 'OR') throw methodError('Unknown logic');
+      if (l !== 'AND' && l !== 'OR') throw Errors.task.unknownLogic();
       logic = l;
       continue;
     }
     if (isSubfilterKey(key)) {
-      if (!isPhpArray(value)) throw methodError('Invalid sub-filter');
-      if (depth >= MAX_SUBFILTER_DEPTH) throw methodError('Invalid sub-filter');
+      if (!isPhpArray(value)) throw Errors.task.invalidSubFilter();
+      if (depth >= MAX_SUBFILTER_DEPTH) throw Errors.task.invalidSubFilter();
       const c = filterMapCondition(value, fc, depth + 1);
       if (c) conds.push(c);
       continue;
@@ -297,7 +298,7 @@ export function orderTerms(order: unknown, now: number): OrderTerm[] {
   const terms: OrderTerm[] = [];
   const entries = isPhpArray(order) && !Array.isArray(order) ? Object.entries(order) : [];
   for (const [key] of entries) {
-    if (!Object.prototype.hasOwnProperty.call(ORDER_FIELDS, key.toUpperCase())) throw methodError('Invalid sorting key');
+    if (!Object.prototype.hasOwnProperty.call(ORDER_FIELDS, key.toUpperCase())) throw Errors.task.invalidSortingKey();
   }
   let hasId = false;
   for (const [key, dirValue] of entries) {
@@ -347,7 +348,7 @@ export async function listTaskIds(db: Kysely<Database>, fc: FilterContext, req: 
 
   const noCount = req.start === -1;
   const plusOne = own(req.params, 'GET_PLUS_ONE') === 'Y';
-  const offset = noCount ? 0 : Math.max(0, Math.floor(req.start / LIST_LIMIT) * LIST_LIMIT);
+  const offset = pageOffset(req.start); // 0 for the "do not count" -1
   const rows = await q.limit(limitLiteral(LIST_LIMIT + 1)).offset(offset).execute();
   const ids = rows.slice(0, LIST_LIMIT).map((r) => r.id);
   if (noCount) return { ids };

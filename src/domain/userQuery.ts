@@ -9,6 +9,7 @@ import { DateTime } from 'luxon';
 import type { PortalTime } from '../core/portalTime.js';
 import { isPhpArray, toInt, toStr, truthy, type PhpMap } from '../core/php.js';
 import { LIST_LIMIT } from '../core/call.js';
+import { pageOffset } from '../core/paging.js';
 import type { Database } from '../store/schema.js';
 import {
   FALSE,
@@ -467,7 +468,7 @@ export async function listUsers(db: Kysely<Database>, q: UserListQuery, time: Po
   }
   query = query.orderBy(sql`${ref('id')} asc`);
   const counting = q.start >= 0;
-  const offset = counting ? q.start : 0;
+  const offset = pageOffset(q.start, { exact: true });
   const rows = await query.limit(limitLiteral(LIST_LIMIT)).offset(offset).execute();
   if (!counting || rows.length === 0) return { rows };
   const [r] = await rememberedRows(db, db.selectFrom('users').select(sql<number>`count(*)`.as('n')).where(where));

@@ -1,5 +1,5 @@
 /** Every method family, registered in one registry. */
-import { createBatchMethod } from '../protocol/batch.js';
+import { batchMethod } from '../protocol/batch.js';
 import { MethodRegistry } from '../protocol/registry.js';
 import { backlogMethods } from './scrum/backlog.js';
 import { epicMethods } from './scrum/epic.js';
@@ -13,10 +13,16 @@ import { userMethods } from './user.js';
 import { workgroupMethods } from './workgroup.js';
 
 export function createRegistry(): MethodRegistry {
-  const registry = new MethodRegistry().add(serviceMethods).add(sonetGroupMethods).add(backlogMethods).add(sprintMethods);
-  registry.add(kanbanMethods);
-  registry.add(userMethods).add(workgroupMethods);
-  registry.add(taskMethods);
-  registry.add(epicMethods).add(scrumTaskMethods);
-  return registry.add([createBatchMethod(registry)]);
+  return new MethodRegistry()
+    .add(serviceMethods)
+    .add(sonetGroupMethods)
+    .add(backlogMethods)
+    .add(sprintMethods)
+    .add(kanbanMethods)
+    .add(userMethods)
+    .add(workgroupMethods)
+    .add(taskMethods)
+    .add(epicMethods)
+    .add(scrumTaskMethods)
+    .add([batchMethod]);
 }

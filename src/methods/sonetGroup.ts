@@ -1,44 +1,23 @@
 /** sonet_group.* (platform.md §5): legacy-sonet family — exact UPPER_CASE parameter names, `"error": ""`. */
-import { RestError } from '../core/errors.js';
+import { Errors } from '../core/errors.js';
 import { isPhpArray, own, toInt, toStr, type PhpMap } from '../core/php.js';
-import { family, type CallContext } from '../protocol/registry.js';
-import { LIST_LIMIT, Page } from '../core/call.js';
-import {
-  GroupValidationError,
-  activeMemberRelations,
-  canModifyGroup,
-  createGroup,
-  deleteGroup,
-  getGroup,
-  insertMember,
-  memberGroupsOf,
-  recountMembers,
-  removeMembers,
-  setGroupOwner,
-  setMemberRoles,
-  updateGroup,
-  type GroupFields,
-} from '../domain/groups.js';
+import { describe, method, type Call, type MethodSpec } from '../protocol/method.js';
+import type { GroupFields } from '../domain/groups.js';
+import { memberGroupsOf } from '../domain/groups.js';
 import { canPerformFeature, isFeatureOperation, isGroupFeature } from '../domain/groupFeatures.js';
+import { isLegacyOrderField, type OrderItem } from '../domain/groupQuery.js';
 import {
-  countGroups,
-  findGroupFor,
-  groupFilterCondition,
-  isLegacyOrderField,
-  legacyGroupRecord,
-  selectGroups,
-  visibleTo,
-  type OrderItem,
-} from '../domain/groupQuery.js';
-import { TRUE, and } from '../domain/filterKeys.js';
-import { getUser, userExists } from '../domain/users.js';
-import { departmentsOf } from '../domain/userQuery.js';
-import { inTransaction } from './transaction.js';
-
-/** A method's own failure in this family: `"error": ""`, HTTP 400. */
-export function sonetError(description: string): RestError {
-  return new RestError('', description, 400);
-}
+  addMembers,
+  createGroupAs,
+  deleteGroupAs,
+  listLegacyGroups,
+  membersOfVisibleGroup,
+  removeMembersOf,
+  requireMemberManager,
+  setOwnerAs,
+  setRoles,
+  updateGroupAs,
+} from '../domain/groupOperations.js';
 
 function yn(v: unknown, fallback: 'Y' | 'N'): string {
   return v === 'Y' || v === 'N' ? v : fallback;
@@ -58,7 +37,7 @@ function optionalStr(p: PhpMap, key: string): string | null | undefined {
 }
 
 /** Group fields as top-level parameters; `~`/`=`-prefixed names are never read (platform.md §5.1.1). */
-export function readGroupFields(ctx: CallContext, mode: 'create' | 'update'): GroupFields {
+export function readGroupFields(ctx: Call<unknown>, mode: 'create' | 'update'): GroupFields {
   const p = ctx.params;
   const f: GroupFields = {};
   const name = own(p, 'NAME');
@@ -118,206 +97,133 @@ export function readGroupFields(ctx: CallContext, mode: 'create' | 'update'): Gr
 /** The predefined avatar codes a group may name. */
 export const AVATAR_TYPES = ['folder', 'checks', 'pie', 'bag', 'members', 'chat', 'calendar', 'briefcase', 'disk', 'landing'];
 
-export function validationToRest(e: unknown): never {
-  if (e instanceof GroupValidationError) throw new RestError(e.code, e.message, 400);
-  throw e;
+/** The `sonet_group` scope; legacy methods, listed by `methods`. */
+const SONET = { scopes: ['sonet_group'] } as const;
+
+export const sonetGroupMethods: MethodSpec[] = [
+  // A failure the method cannot name (a refused statement) is its "Cannot …" error, in both modes.
+  method({ name: 'sonet_group.create', ...SONET, transaction: true, onFailure: describe(Errors.group.notCreated), handler: groupCreate }),
+  method({ name: 'sonet_group.get', ...SONET, handler: groupGet }),
+  method({ name: 'sonet_group.user.get', ...SONET, handler: groupUserGet }),
+  method({ name: 'sonet_group.user.update', ...SONET, transaction: true, handler: groupUserUpdate }),
+  method({ name: 'sonet_group.user.add', ...SONET, transaction: true, handler: groupUserAdd }),
+  method({ name: 'sonet_group.update', ...SONET, transaction: true, onFailure: describe(Errors.group.notUpdated), handler: groupUpdate }),
+  method({ name: 'sonet_group.delete', ...SONET, transaction: true, onFailure: describe(Errors.group.notDeleted), handler: groupDelete }),
+  method({
+    name: 'sonet_group.setowner',
+    ...SONET,
+    transaction: true,
+    onFailure: describe(Errors.group.cannotCompleteOperation),
+    handler: groupSetOwner,
+  }),
+  method({ name: 'sonet_group.user.delete', ...SONET, transaction: true, handler: groupUserDelete }),
+  method({ name: 'sonet_group.user.groups', ...SONET, handler: groupUserGroups }),
+  method({ name: 'sonet_group.feature.access', ...SONET, handler: groupFeatureAccess }),
+];
+
+/** `GROUP_ID` (or another id parameter) as PHP's intval reads it. */
+function intParam(call: Call, name: string): number {
+  return toInt(own(call.params, name));
 }
 
-export const sonetGroupMethods = family(['sonet_group'], {
-  'sonet_group.create': async (ctx) => {
-    // The right to create groups: administrators and every active employee (§5.1.2, §13.2).
-    if (!ctx.caller.isAdmin) {
-      const me = await getUser(ctx.app.store.db, ctx.caller.userId);
-      if (!me || me.active !== 'Y' || departmentsOf(me).length === 0) throw sonetError('You have no permissions to create a group');
-    }
-    const fields = readGroupFields(ctx, 'create');
-    const requestedOwner = toInt(own(ctx.params, 'OWNER_ID'));
-    // OWNER_ID is honoured for administrators only; everyone else becomes the owner (§5.1.1).
-    const ownerId = ctx.caller.isAdmin && requestedOwner > 0 ? requestedOwner : ctx.caller.userId;
-    try {
-      return await inTransaction(ctx, (db) => createGroup(db, { ...fields, ownerId }, ctx.now));
-    } catch (e) {
-      if (e instanceof GroupValidationError || e instanceof RestError) validationToRest(e);
-      ctx.app.log.error({ err: e }, 'sonet_group.create failed');
-      throw sonetError('Cannot create group');
-    }
-  },
+function groupCreate(call: Call) {
+  const fields = readGroupFields(call, 'create');
+  return createGroupAs(call.db, call.caller, fields, intParam(call, 'OWNER_ID'), call.now);
+}
 
-  'sonet_group.get': async (ctx) => {
-    const p = ctx.params;
-    const db = ctx.app.store.db;
-    let filter: PhpMap = {};
-    const rawFilter = own(p, 'FILTER');
-    if (isPhpArray(rawFilter)) filter = { ...rawFilter };
-    const groupId = toInt(own(p, 'GROUP_ID'));
-    if (groupId > 0) filter.ID = groupId;
-    const rawOrder = own(p, 'ORDER');
-    const order: OrderItem[] = isPhpArray(rawOrder)
-      ? Object.entries(rawOrder)
-          .filter(([field]) => isLegacyOrderField(field))
-          .map(([field, dir]) => ({ field, dir: toStr(dir).toUpperCase() === 'ASC' ? 'asc' : 'desc' }))
-      : [{ field: 'ID', dir: 'desc' }];
-    // IS_ADMIN=Y lifts the visibility filter for administrators only (§5.2.1).
-    const unrestricted = own(p, 'IS_ADMIN') === 'Y' && ctx.caller.isAdmin;
-    const where = and([
-      groupFilterCondition(filter, 'legacy', { time: ctx.app.time, now: ctx.now }),
-      unrestricted ? TRUE : visibleTo(ctx.caller.userId),
-    ]);
-    const page = (rows: Awaited<ReturnType<typeof selectGroups>>) => rows.map((g) => legacyGroupRecord(g, ctx.app.time));
-    if (ctx.start < 0) {
-      // "Do not count": the first page, no next, no total (§2.4).
-      return new Page(page(await selectGroups(db, { where, order, offset: 0, limit: LIST_LIMIT })));
-    }
-    const total = await countGroups(db, where);
-    let offset = Math.floor(ctx.start / LIST_LIMIT) * LIST_LIMIT;
-    // The reference's paging helper answers a page beyond the last one with page 1.
-    if (offset >= total) offset = 0;
-    const rows = await selectGroups(db, { where, order, offset, limit: LIST_LIMIT });
-    const next = offset + LIST_LIMIT < total ? offset + LIST_LIMIT : undefined;
-    return new Page(page(rows), next, total);
-  },
+function groupGet(call: Call) {
+  const p = call.params;
+  let filter: PhpMap = {};
+  const rawFilter = own(p, 'FILTER');
+  if (isPhpArray(rawFilter)) filter = { ...rawFilter };
+  const groupId = intParam(call, 'GROUP_ID');
+  if (groupId > 0) filter.ID = groupId;
+  const rawOrder = own(p, 'ORDER');
+  const order: OrderItem[] = isPhpArray(rawOrder)
+    ? Object.entries(rawOrder)
+        .filter(([field]) => isLegacyOrderField(field))
+        .map(([field, dir]) => ({ field, dir: toStr(dir).toUpperCase() === 'ASC' ? 'asc' : 'desc' }))
+    : [{ field: 'ID', dir: 'desc' }];
+  // IS_ADMIN=Y lifts the visibility filter for administrators only (§5.2.1).
+  const unrestricted = own(p, 'IS_ADMIN') === 'Y' && call.caller.isAdmin;
+  return listLegacyGroups(call.db, call.caller, { filter, order, unrestricted, start: call.start }, call.app.time, call.now);
+}
 
-  'sonet_group.user.get': async (ctx) => {
-    const groupId = toInt(own(ctx.params, 'ID'));
-    if (groupId <= 0) throw sonetError('Wrong socialnetwork group ID');
-    const db = ctx.app.store.db;
-    const group = await findGroupFor(db, ctx.caller, groupId);
-    if (!group) throw sonetError('Socialnetwork group not found');
-    const members = await activeMemberRelations(db, groupId);
-    return members.map((m) => ({ USER_ID: String(m.userId), ROLE: m.role }));
-  },
+async function groupUserGet(call: Call) {
+  const groupId = intParam(call, 'ID');
+  if (groupId <= 0) throw Errors.group.wrongSocialnetworkGroupId();
+  const members = await membersOfVisibleGroup(call.db, call.caller, groupId);
+  return members.map((m) => ({ USER_ID: String(m.userId), ROLE: m.role }));
+}
 
-  'sonet_group.user.update': (ctx) => {
-    const groupId = toInt(own(ctx.params, 'GROUP_ID'));
-    if (groupId <= 0) throw sonetError('Wrong group ID');
-    if (!ctx.caller.isAdmin) throw sonetError('No permissions to update users role');
-    const role = own(ctx.params, 'ROLE');
-    if (role !== 'E' && role !== 'K') throw sonetError('Incorrect role code');
-    const ids = userIdList(own(ctx.params, 'USER_ID'));
-    if (ids.length === 0) throw sonetError('Wrong user IDs');
-    return inTransaction(ctx, async (db) => {
-      if (!(await getGroup(db, groupId))) throw sonetError('Socialnetwork group not found');
-      const updated = await setMemberRoles(db, groupId, ids, role, ctx.now);
-      return updated.map((id) => String(id));
-    });
-  },
+async function groupUserUpdate(call: Call) {
+  const groupId = intParam(call, 'GROUP_ID');
+  if (groupId <= 0) throw Errors.group.wrongGroupId();
+  requireMemberManager(call.caller, Errors.group.noRolePermission);
+  const role = own(call.params, 'ROLE');
+  if (role !== 'E' && role !== 'K') throw Errors.group.incorrectRole();
+  const ids = userIdList(own(call.params, 'USER_ID'));
+  if (ids.length === 0) throw Errors.group.wrongUserIds();
+  return (await setRoles(call.db, groupId, ids, role, call.now)).map(String);
+}
 
-  'sonet_group.user.add': (ctx) => {
-    const groupId = toInt(own(ctx.params, 'GROUP_ID'));
-    if (groupId <= 0) throw sonetError('Wrong group ID');
-    if (!ctx.caller.isAdmin) throw sonetError('No permissions to add users');
-    const ids = userIdList(own(ctx.params, 'USER_ID'));
-    if (ids.length === 0) throw sonetError('Wrong user IDs');
-    return inTransaction(ctx, async (db) => {
-      const group = await getGroup(db, groupId);
-      if (!group) throw sonetError('Socialnetwork group not found');
-      const existing = await db.selectFrom('users').select('id').where('id', 'in', ids).execute();
-      const known = new Set(existing.map((r) => r.id));
-      const related = await db.selectFrom('group_members').select('user_id').where('group_id', '=', groupId).execute();
-      const skip = new Set(related.map((r) => r.user_id));
-      const added: string[] = [];
-      for (const id of ids) {
-        if (!known.has(id) || skip.has(id)) continue;
-        await insertMember(db, { groupId, userId: id, role: 'K', initiatedByType: 'G', initiatedBy: group.owner_id }, ctx.now);
-        added.push(String(id));
-      }
-      if (added.length > 0) await recountMembers(db, groupId);
-      return added;
-    });
-  },
+async function groupUserAdd(call: Call) {
+  const groupId = intParam(call, 'GROUP_ID');
+  if (groupId <= 0) throw Errors.group.wrongGroupId();
+  requireMemberManager(call.caller, Errors.group.noAddUsersPermission);
+  const ids = userIdList(own(call.params, 'USER_ID'));
+  if (ids.length === 0) throw Errors.group.wrongUserIds();
+  return (await addMembers(call.db, groupId, ids, call.now)).map(String);
+}
 
-  'sonet_group.update': async (ctx) => {
-    const groupId = toInt(own(ctx.params, 'GROUP_ID'));
-    if (groupId <= 0) throw sonetError('Wrong group ID');
-    const fields = readGroupFields(ctx, 'update');
-    try {
-      return await inTransaction(ctx, async (db) => {
-        // Non-admins look the group up through the visibility filter; a missing group reads as "no permission".
-        const group = await findGroupFor(db, ctx.caller, groupId);
-        if (!group || !(await canModifyGroup(db, ctx.caller, group))) throw sonetError('User has no permissions to update group');
-        await updateGroup(db, groupId, fields, ctx.now);
-        return groupId;
-      });
-    } catch (e) {
-      if (e instanceof GroupValidationError || e instanceof RestError) validationToRest(e);
-      ctx.app.log.error({ err: e }, 'sonet_group.update failed');
-      throw sonetError('Cannot update group');
-    }
-  },
+async function groupUpdate(call: Call) {
+  const groupId = intParam(call, 'GROUP_ID');
+  if (groupId <= 0) throw Errors.group.wrongGroupId();
+  await updateGroupAs(call.db, call.caller, groupId, readGroupFields(call, 'update'), call.now);
+  return groupId;
+}
 
-  'sonet_group.delete': async (ctx) => {
-    const groupId = toInt(own(ctx.params, 'GROUP_ID'));
-    if (groupId <= 0) throw sonetError('Wrong group ID');
-    try {
-      return await inTransaction(ctx, async (db) => {
-        const group = await findGroupFor(db, ctx.caller, groupId);
-        if (!group) throw sonetError('Socialnetwork group not found');
-        // Only the user named by OWNER_ID (or an admin): moderators and the Scrum master may not (§5.4).
-        if (!ctx.caller.isAdmin && group.owner_id !== ctx.caller.userId) throw sonetError('User has no permissions to delete group');
-        await deleteGroup(db, groupId);
-        return true;
-      });
-    } catch (e) {
-      if (e instanceof RestError) throw e;
-      ctx.app.log.error({ err: e }, 'sonet_group.delete failed');
-      throw sonetError('Cannot delete group');
-    }
-  },
+async function groupDelete(call: Call) {
+  const groupId = intParam(call, 'GROUP_ID');
+  if (groupId <= 0) throw Errors.group.wrongGroupId();
+  await deleteGroupAs(call.db, call.caller, groupId);
+  return true;
+}
 
-  'sonet_group.setowner': async (ctx) => {
-    // This method reports numeric codes (§5.5).
-    const groupId = toInt(own(ctx.params, 'GROUP_ID'));
-    if (groupId <= 0) throw new RestError('100', 'Invalid workgroup/project ID', 400);
-    const userId = toInt(own(ctx.params, 'USER_ID'));
-    if (userId <= 0) throw new RestError('100', 'Invalid user ID', 400);
-    try {
-      return await inTransaction(ctx, async (db) => {
-        const group = await findGroupFor(db, ctx.caller, groupId);
-        if (!group) throw new RestError('510', 'Invalid workgroup/project ID', 400);
-        if (!(await canModifyGroup(db, ctx.caller, group))) {
-          throw new RestError('403', 'Insufficient permissions to complete the operation.', 400);
-        }
-        if (!(await userExists(db, userId))) throw new RestError('100', 'Cannot complete operation.', 400);
-        await setGroupOwner(db, group, userId, ctx.caller.userId, ctx.now);
-        return true;
-      });
-    } catch (e) {
-      if (e instanceof RestError) throw e;
-      ctx.app.log.error({ err: e }, 'sonet_group.setowner failed');
-      throw new RestError('100', 'Cannot complete operation.', 400);
-    }
-  },
+async function groupSetOwner(call: Call) {
+  // This method reports numeric codes (§5.5).
+  const groupId = intParam(call, 'GROUP_ID');
+  if (groupId <= 0) throw Errors.group.invalidGroupId();
+  const userId = intParam(call, 'USER_ID');
+  if (userId <= 0) throw Errors.group.invalidUserId();
+  await setOwnerAs(call.db, call.caller, groupId, userId, call.now);
+  return true;
+}
 
-  'sonet_group.user.delete': (ctx) => {
-    const groupId = toInt(own(ctx.params, 'GROUP_ID'));
-    if (groupId <= 0) throw sonetError('Wrong group ID');
-    // (sic) the reference reuses the text of sonet_group.user.update (§5.9).
-    if (!ctx.caller.isAdmin) throw sonetError('No permissions to update users role');
-    const ids = userIdList(own(ctx.params, 'USER_ID'));
-    if (ids.length === 0) throw sonetError('Wrong user IDs');
-    return inTransaction(ctx, async (db) => {
-      const group = await getGroup(db, groupId);
-      if (!group) throw sonetError('Socialnetwork group not found');
-      const removed = await removeMembers(db, group, ids);
-      return removed.map((id) => String(id));
-    });
-  },
+async function groupUserDelete(call: Call) {
+  const groupId = intParam(call, 'GROUP_ID');
+  if (groupId <= 0) throw Errors.group.wrongGroupId();
+  // (sic) the reference reuses the text of sonet_group.user.update (§5.9).
+  requireMemberManager(call.caller, Errors.group.noRolePermission);
+  const ids = userIdList(own(call.params, 'USER_ID'));
+  if (ids.length === 0) throw Errors.group.wrongUserIds();
+  return (await removeMembersOf(call.db, groupId, ids)).map(String);
+}
 
-  'sonet_group.user.groups': async (ctx) => {
-    const rows = await memberGroupsOf(ctx.app.store.db, ctx.caller.userId);
-    return rows.map((r) => ({ GROUP_ID: String(r.groupId), GROUP_NAME: r.name, ROLE: r.role, GROUP_IMAGE_ID: null, GROUP_IMAGE: '' }));
-  },
+async function groupUserGroups(call: Call) {
+  const rows = await memberGroupsOf(call.db, call.caller.userId);
+  return rows.map((r) => ({ GROUP_ID: String(r.groupId), GROUP_NAME: r.name, ROLE: r.role, GROUP_IMAGE_ID: null, GROUP_IMAGE: '' }));
+}
 
-  'sonet_group.feature.access': async (ctx) => {
-    const groupId = toInt(own(ctx.params, 'GROUP_ID'));
-    const feature = toStr(own(ctx.params, 'FEATURE')).trim();
-    const operation = toStr(own(ctx.params, 'OPERATION')).trim();
-    if (groupId <= 0) throw sonetError('Wrong socialnetwork group ID');
-    if (!isGroupFeature(feature)) throw sonetError('Wrong feature');
-    if (!isFeatureOperation(feature, operation)) throw sonetError('Wrong operation');
-    return canPerformFeature(ctx.app.store.db, ctx.caller, groupId, feature, operation);
-  },
-});
+function groupFeatureAccess(call: Call) {
+  const groupId = intParam(call, 'GROUP_ID');
+  const feature = toStr(own(call.params, 'FEATURE')).trim();
+  const operation = toStr(own(call.params, 'OPERATION')).trim();
+  if (groupId <= 0) throw Errors.group.wrongSocialnetworkGroupId();
+  if (!isGroupFeature(feature)) throw Errors.group.wrongFeature();
+  if (!isFeatureOperation(feature, operation)) throw Errors.group.wrongOperation();
+  return canPerformFeature(call.db, call.caller, groupId, feature, operation);
+}
 
 /** `USER_ID` as one id or a list: positive ids, deduplicated, ascending. */
 export function userIdList(v: unknown): number[] {

@@ -1,9 +1,8 @@
 /** tasks.task.* (platform.md §8): controller family — exact lowerCamel parameters, UPPER_CASE field names inside. */
-import { bindParams } from '../protocol/binding.js';
-import { RestError } from '../core/errors.js';
-import { own, phpValues } from '../core/php.js';
-import { family, type CallContext } from '../protocol/registry.js';
+import { Errors } from '../core/errors.js';
+import { phpValues } from '../core/php.js';
 import { Page } from '../core/call.js';
+import { constant, method, param, type Call, type MethodSpec, type PhpArray } from '../protocol/method.js';
 import { FIELD_INFO, parseSelect } from '../domain/taskFields.js';
 import { listTaskIds } from '../domain/taskQuery.js';
 import {
@@ -18,103 +17,117 @@ import {
   type TaskContext,
 } from '../domain/tasks.js';
 import type { StatusAction } from '../domain/taskAccess.js';
-import { inTransaction } from './transaction.js';
 
 /**
  * The special `taskId` binding (platform.md §2.1): absent → "100" with the reference's internal
  * message; present but not a positive integer → "0" `wrong task id`. An id of a missing task binds.
  */
-function bindTaskId(ctx: CallContext): number {
-  const v = own(ctx.params, 'taskId');
-  if (v === undefined || v === null) {
-    throw new RestError('100', 'CTaskItem All parameters in the constructor must have real class type', 400);
-  }
+function bindTaskId(v: unknown): number {
+  if (v === undefined || v === null) throw Errors.task.taskIdMissing();
   const id = typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN;
-  if (!Number.isSafeInteger(id) || id <= 0) throw new RestError('0', 'wrong task id', 400);
+  if (!Number.isSafeInteger(id) || id <= 0) throw Errors.task.wrongTaskId();
   return id;
 }
 
-function taskContext(ctx: CallContext, db = ctx.app.store.db): TaskContext {
-  return { db, caller: ctx.caller, now: ctx.now, time: ctx.app.time, log: ctx.app.log };
+/** `tasks.task.*` is in the `task` scope; controller methods, so `methods` does not list them. */
+const TASKS = { scopes: ['task'], listed: false } as const;
+const taskId = param.custom(bindTaskId);
+const options = param.array();
+const byTaskId = { taskId, params: options };
+const status = (name: string, handler: (call: Call<{ taskId: number }>) => unknown): MethodSpec =>
+  method({ name, ...TASKS, params: byTaskId, transaction: true, handler });
+
+export const taskMethods: MethodSpec[] = [
+  method({ name: 'tasks.task.add', ...TASKS, params: { fields: param.array({ required: true }), params: options }, transaction: true, handler: taskAdd }),
+  method({
+    name: 'tasks.task.update',
+    ...TASKS,
+    params: { taskId, fields: param.array({ required: true }), params: options },
+    transaction: true,
+    handler: taskUpdate,
+  }),
+  method({ name: 'tasks.task.get', ...TASKS, params: { taskId, select: param.array({ default: [] }), params: options }, handler: taskGet }),
+  method({
+    name: 'tasks.task.list',
+    ...TASKS,
+    params: {
+      filter: param.array({ default: [] }),
+      select: param.array({ default: [] }),
+      group: param.array({ default: [] }),
+      order: param.array({ default: [] }),
+      params: param.array({ default: [] }),
+    },
+    handler: taskList,
+  }),
+  method({ name: 'tasks.task.delete', ...TASKS, params: byTaskId, transaction: true, handler: taskDelete }),
+  constant({ name: 'tasks.task.getFields', ...TASKS, answer: { fields: FIELD_INFO } }),
+  status('tasks.task.start', taskStart),
+  status('tasks.task.pause', taskPause),
+  status('tasks.task.defer', taskDefer),
+  status('tasks.task.complete', taskComplete),
+  status('tasks.task.renew', taskRenew),
+];
+
+function taskContext(call: Call<unknown>): TaskContext {
+  return { db: call.db, caller: call.caller, now: call.now, time: call.app.time, log: call.app.log };
 }
 
 const DEFAULT_SELECTION = parseSelect([]);
 
-/** Runs a change in one transaction and answers with the task as tasks.task.get (default selection). */
-function changeAndGet(ctx: CallContext, taskId: () => number, change: (tc: TaskContext) => Promise<number | void>) {
-  return inTransaction(ctx, async (db) => {
-    const tc = taskContext(ctx, db);
-    const id = (await change(tc)) ?? taskId();
-    return taskResult(tc, id, DEFAULT_SELECTION);
-  });
+/** Answers with the task as tasks.task.get (default selection), inside the change's transaction. */
+function asGet(tc: TaskContext, id: number) {
+  return taskResult(tc, id, DEFAULT_SELECTION);
 }
 
-function statusAction(action: StatusAction) {
-  return (ctx: CallContext) => {
-    const taskId = bindTaskId(ctx);
-    bindParams(ctx.params, [{ name: 'params', type: 'array' }]);
-    return changeAndGet(ctx, () => taskId, (tc) => changeStatus(tc, taskId, action));
-  };
+async function taskAdd(call: Call<{ fields: PhpArray }>) {
+  const tc = taskContext(call);
+  return asGet(tc, await addTask(tc, call.args.fields));
 }
 
-export const taskMethods = family(['task'], {
-  'tasks.task.add': (ctx) => {
-    const { fields } = bindParams(ctx.params, [
-      { name: 'fields', type: 'array', required: true },
-      { name: 'params', type: 'array' },
-    ]);
-    return changeAndGet(ctx, () => 0, (tc) => addTask(tc, fields));
-  },
+async function taskUpdate(call: Call<{ taskId: number; fields: PhpArray }>) {
+  const tc = taskContext(call);
+  await updateTask(tc, call.args.taskId, call.args.fields);
+  return asGet(tc, call.args.taskId);
+}
 
-  'tasks.task.update': (ctx) => {
-    const taskId = bindTaskId(ctx);
-    const { fields } = bindParams(ctx.params, [
-      { name: 'fields', type: 'array', required: true },
-      { name: 'params', type: 'array' },
-    ]);
-    return changeAndGet(ctx, () => taskId, (tc) => updateTask(tc, taskId, fields));
-  },
+function taskGet(call: Call<{ taskId: number; select: PhpArray }>) {
+  return taskResult(taskContext(call), call.args.taskId, parseSelect(phpValues(call.args.select)));
+}
 
-  'tasks.task.get': (ctx) => {
-    const taskId = bindTaskId(ctx);
-    const { select } = bindParams(ctx.params, [
-      { name: 'select', type: 'array', default: [] },
-      { name: 'params', type: 'array' },
-    ]);
-    return taskResult(taskContext(ctx), taskId, parseSelect(phpValues(select)));
-  },
+async function taskList(call: Call<{ filter: PhpArray; select: PhpArray; order: PhpArray; params: PhpArray }>) {
+  const { filter, select, order, params } = call.args;
+  const tc = taskContext(call);
+  const page = await listTaskIds(tc.db, tc, { filter, order, params, start: call.start });
+  const selection = parseSelect(phpValues(select), 'list');
+  const loaded = await loadTasks(tc.db, page.ids, columnsForList(selection));
+  const tasks = page.ids.map((id) => loaded.get(id)).filter((t) => t !== undefined);
+  const rendered = await renderTasks(tc, tasks, selection, 'list');
+  return new Page({ tasks: rendered }, page.next, page.total);
+}
 
-  'tasks.task.list': async (ctx) => {
-    const { filter, select, order, params } = bindParams(ctx.params, [
-      { name: 'filter', type: 'array', default: [] },
-      { name: 'select', type: 'array', default: [] },
-      { name: 'group', type: 'array', default: [] },
-      { name: 'order', type: 'array', default: [] },
-      { name: 'params', type: 'array', default: [] },
-    ]);
-    const tc = taskContext(ctx);
-    const page = await listTaskIds(tc.db, tc, { filter, order, params, start: ctx.start });
-    const selection = parseSelect(phpValues(select), 'list');
-    const loaded = await loadTasks(tc.db, page.ids, columnsForList(selection));
-    const tasks = page.ids.map((id) => loaded.get(id)).filter((t) => t !== undefined);
-    const rendered = await renderTasks(tc, tasks, selection, 'list');
-    return new Page({ tasks: rendered }, page.next, page.total);
-  },
+async function taskDelete(call: Call<{ taskId: number }>) {
+  await deleteTask(taskContext(call), call.args.taskId);
+  return { task: true };
+}
 
-  'tasks.task.delete': (ctx) => {
-    const taskId = bindTaskId(ctx);
-    bindParams(ctx.params, [{ name: 'params', type: 'array' }]);
-    return inTransaction(ctx, async (db) => {
-      await deleteTask(taskContext(ctx, db), taskId);
-      return { task: true };
-    });
-  },
+async function statusChange(call: Call<{ taskId: number }>, action: StatusAction) {
+  const tc = taskContext(call);
+  await changeStatus(tc, call.args.taskId, action);
+  return asGet(tc, call.args.taskId);
+}
 
-  'tasks.task.getFields': () => ({ fields: FIELD_INFO }),
-
-  'tasks.task.start': statusAction('start'),
-  'tasks.task.pause': statusAction('pause'),
-  'tasks.task.defer': statusAction('defer'),
-  'tasks.task.complete': statusAction('complete'),
-  'tasks.task.renew': statusAction('renew'),
-});
+function taskStart(call: Call<{ taskId: number }>) {
+  return statusChange(call, 'start');
+}
+function taskPause(call: Call<{ taskId: number }>) {
+  return statusChange(call, 'pause');
+}
+function taskDefer(call: Call<{ taskId: number }>) {
+  return statusChange(call, 'defer');
+}
+function taskComplete(call: Call<{ taskId: number }>) {
+  return statusChange(call, 'complete');
+}
+function taskRenew(call: Call<{ taskId: number }>) {
+  return statusChange(call, 'renew');
+}

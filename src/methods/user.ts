@@ -4,8 +4,9 @@
  */
 import { DateTime } from 'luxon';
 import { isPhpArray, own, phpValues, toInt, toStr, type PhpMap } from '../core/php.js';
-import { Errors, RestError } from '../core/errors.js';
-import { family, type CallContext } from '../protocol/registry.js';
+import { Errors, UserRecordMessages } from '../core/errors.js';
+import { method, type Call, type MethodSpec } from '../protocol/method.js';
+import type { CallContext } from '../protocol/registry.js';
 import { Page } from '../core/call.js';
 import { USER_SCOPES } from '../core/scopes.js';
 import { USER_TEXT_FIELDS, type UserTextField } from '../store/schema.js';
@@ -20,7 +21,6 @@ import {
   type UserChanges,
 } from '../domain/users.js';
 import { fieldSetFor, listUsers, normalizeActive, userFieldLabels, userRecord, userSearchFilter } from '../domain/userQuery.js';
-import { inTransaction } from './transaction.js';
 
 /** Upper-cases the keys of a map; of two keys that differ only in case, the later one wins. */
 export function upperKeys(map: unknown): PhpMap {
@@ -39,16 +39,6 @@ export function userGetFilter(params: PhpMap): PhpMap {
   const p = upperKeys(params);
   const f = own(p, 'FILTER');
   return isPhpArray(f) ? upperKeys(f) : p;
-}
-
-/** A plain failure of this family: `ERROR_CORE`, HTTP 400. */
-function coreError(description: string): RestError {
-  return new RestError('ERROR_CORE', description, 400);
-}
-
-/** An argument failure of this family: `ERROR_ARGUMENT` with the extra key `argument`. */
-function argumentError(description: string, argument = ''): RestError {
-  return new RestError('ERROR_ARGUMENT', description, 400, { argument });
 }
 
 /** Text fields a client may write (platform.md §7.6.1); `WORK_LOGO` is a file (left out, §13.1). */
@@ -114,116 +104,119 @@ function firstNonStringProfileField(p: PhpMap): string | undefined {
   return undefined;
 }
 
-const userReadMethods = family([...USER_SCOPES], {
-  'user.current': async (ctx: CallContext) => {
-    const u = await getUser(ctx.app.store.db, ctx.caller.userId);
-    // A deactivated user cannot authenticate at all (protocol.md §9.1); a vanished one neither.
-    if (!u) throw Errors.authorizationError();
-    return userRecord(u, fieldSetFor(ctx.caller.scopes), 'current', ctx.app.time, ctx.now);
-  },
-
-  'user.get': async (ctx: CallContext) => {
-    const p = upperKeys(ctx.params);
-    const set = fieldSetFor(ctx.caller.scopes);
-    const r = await listUsers(
-      ctx.app.store.db,
-      { filter: userGetFilter(ctx.params), sort: own(p, 'SORT'), order: own(p, 'ORDER'), start: ctx.start, set },
-      ctx.app.time,
-      ctx.now,
-    );
-    const records = r.rows.map((u) => userRecord(u, set, 'list', ctx.app.time, ctx.now));
-    return new Page(records, r.next, r.total);
-  },
-
-  'user.search': async (ctx: CallContext) => {
-    const p = upperKeys(ctx.params);
-    const set = fieldSetFor(ctx.caller.scopes);
-    const { filter, extra } = userSearchFilter(userGetFilter(ctx.params));
-    const r = await listUsers(
-      ctx.app.store.db,
-      { filter, extra, sort: own(p, 'SORT'), order: own(p, 'ORDER'), start: ctx.start, set },
-      ctx.app.time,
-      ctx.now,
-    );
-    const records = r.rows.map((u) => userRecord(u, set, 'list', ctx.app.time, ctx.now));
-    return new Page(records, r.next, r.total);
-  },
-
-  'user.fields': (ctx: CallContext) => userFieldLabels(fieldSetFor(ctx.caller.scopes)),
-});
-
-/** `unverified:` the stored record's texts for a bad or taken e-mail (platform.md §7.7). */
-const INVALID_EMAIL = 'Incorrect e-mail address.';
-const DUPLICATE_EMAIL = 'A user with this email already exists';
-
+/** user.current, user.get, user.search, user.fields: any of the user scopes (platform.md §4.3). */
+const READ = { scopes: [...USER_SCOPES] } as const;
 /** user.add and user.update need the full `user` scope (platform.md §4.3). */
-const userAdminMethods = family(['user'], {
-  'user.add': async (ctx: CallContext) => {
-    if (!ctx.caller.isAdmin) throw coreError('access_denied');
-    const p = upperKeys(ctx.params);
-    const badType = firstNonStringProfileField(p);
-    if (badType !== undefined) throw argumentError('invalid_type_field', badType);
-    const email = toStr(own(p, 'EMAIL')).trim();
-    if (email === '' || !isValidEmail(email)) throw argumentError('wrong_email');
-    const { changes, problems } = readUserChanges(ctx, p, true);
-    return inTransaction(ctx, async (db) => {
-      // Registration: the record's own checks, every message on its own line (§7.6.2 check 6).
-      if (await findUserByEmail(db, email)) problems.unshift(new DuplicateEmailError().message);
-      if (problems.length > 0) throw argumentError(problems.join('\n'));
-      try {
-        return await createUser(
-          db,
-          {
-            email,
-            active: changes.active !== 'N',
-            departments: changes.departments ?? [1],
-            fields: changes.fields,
-            personalBirthday: changes.personalBirthday,
-            employmentDate: changes.employmentDate,
-          },
-          ctx.now,
-        );
-      } catch (e) {
-        if (e instanceof DuplicateEmailError) throw argumentError(e.message);
-        throw e;
-      }
-    });
-  },
+const ADMIN = { scopes: ['user'] } as const;
 
-  'user.update': async (ctx: CallContext) => {
-    const p = upperKeys(ctx.params);
-    const id = toInt(own(p, 'ID'));
-    if (id <= 0) throw coreError('access_denied');
-    const self = id === ctx.caller.userId;
-    if (!ctx.caller.isAdmin && !self) throw coreError('access_denied');
-    // A non-admin changing their own record cannot (de)activate it or move departments (§7.7).
-    const { changes, problems } = readUserChanges(ctx, p, ctx.caller.isAdmin);
-    return inTransaction(ctx, async (db) => {
-      const rawEmail = own(p, 'EMAIL');
-      if (rawEmail !== undefined) {
-        const email = toStr(rawEmail).trim();
-        if (!isValidEmail(email)) problems.unshift(INVALID_EMAIL);
-        else {
-          const other = await findUserByEmail(db, email);
-          if (other && other.id !== id) problems.unshift(DUPLICATE_EMAIL);
-          changes.email = email;
-        }
-      }
-      // The record's messages, each ending with <br> (§7.7 check 3).
-      if (problems.length > 0) throw coreError(problems.map((m) => `${m}<br>`).join(''));
-      const before = await getUser(db, id);
-      if (!before) throw coreError('');
-      try {
-        await updateUser(db, id, changes, ctx.now);
-      } catch (e) {
-        if (e instanceof DuplicateEmailError) throw coreError(`${DUPLICATE_EMAIL}<br>`);
-        throw e;
-      }
-      // Activity changes who counts as a member (§7.7): recompute the user's groups.
-      if (changes.active !== undefined && changes.active !== before.active) await recountGroupsOfUser(db, id);
-      return true;
-    });
-  },
-});
+export const userMethods: MethodSpec[] = [
+  method({ name: 'user.current', ...READ, handler: userCurrent }),
+  method({ name: 'user.get', ...READ, handler: userGet }),
+  method({ name: 'user.search', ...READ, handler: userSearch }),
+  method({ name: 'user.fields', ...READ, handler: userFields }),
+  method({ name: 'user.add', ...ADMIN, transaction: true, handler: userAdd }),
+  method({ name: 'user.update', ...ADMIN, transaction: true, handler: userUpdate }),
+];
 
-export const userMethods = [...userReadMethods, ...userAdminMethods];
+async function userCurrent(call: Call) {
+  const u = await getUser(call.db, call.caller.userId);
+  // A deactivated user cannot authenticate at all (protocol.md §9.1); a vanished one neither.
+  if (!u) throw Errors.authorizationError();
+  return userRecord(u, fieldSetFor(call.caller.scopes), 'current', call.app.time, call.now);
+}
+
+async function userGet(call: Call) {
+  const p = upperKeys(call.params);
+  const set = fieldSetFor(call.caller.scopes);
+  const r = await listUsers(
+    call.db,
+    { filter: userGetFilter(call.params), sort: own(p, 'SORT'), order: own(p, 'ORDER'), start: call.start, set },
+    call.app.time,
+    call.now,
+  );
+  const records = r.rows.map((u) => userRecord(u, set, 'list', call.app.time, call.now));
+  return new Page(records, r.next, r.total);
+}
+
+async function userSearch(call: Call) {
+  const p = upperKeys(call.params);
+  const set = fieldSetFor(call.caller.scopes);
+  const { filter, extra } = userSearchFilter(userGetFilter(call.params));
+  const r = await listUsers(
+    call.db,
+    { filter, extra, sort: own(p, 'SORT'), order: own(p, 'ORDER'), start: call.start, set },
+    call.app.time,
+    call.now,
+  );
+  const records = r.rows.map((u) => userRecord(u, set, 'list', call.app.time, call.now));
+  return new Page(records, r.next, r.total);
+}
+
+function userFields(call: Call) {
+  return userFieldLabels(fieldSetFor(call.caller.scopes));
+}
+
+async function userAdd(call: Call) {
+  if (!call.caller.isAdmin) throw Errors.user.accessDenied();
+  const p = upperKeys(call.params);
+  const badType = firstNonStringProfileField(p);
+  if (badType !== undefined) throw Errors.user.invalidFieldType(badType);
+  const email = toStr(own(p, 'EMAIL')).trim();
+  if (email === '' || !isValidEmail(email)) throw Errors.user.wrongEmail();
+  const { changes, problems } = readUserChanges(call, p, true);
+  const db = call.db;
+  // Registration: the record's own checks, every message on its own line (§7.6.2 check 6).
+  if (await findUserByEmail(db, email)) problems.unshift(new DuplicateEmailError().message);
+  if (problems.length > 0) throw Errors.user.addRefused(problems);
+  try {
+    return await createUser(
+      db,
+      {
+        email,
+        active: changes.active !== 'N',
+        departments: changes.departments ?? [1],
+        fields: changes.fields,
+        personalBirthday: changes.personalBirthday,
+        employmentDate: changes.employmentDate,
+      },
+      call.now,
+    );
+  } catch (e) {
+    if (e instanceof DuplicateEmailError) throw Errors.user.addRefused([e.message]);
+    throw e;
+  }
+}
+
+async function userUpdate(call: Call) {
+  const p = upperKeys(call.params);
+  const id = toInt(own(p, 'ID'));
+  if (id <= 0) throw Errors.user.accessDenied();
+  const self = id === call.caller.userId;
+  if (!call.caller.isAdmin && !self) throw Errors.user.accessDenied();
+  // A non-admin changing their own record cannot (de)activate it or move departments (§7.7).
+  const { changes, problems } = readUserChanges(call, p, call.caller.isAdmin);
+  const db = call.db;
+  const rawEmail = own(p, 'EMAIL');
+  if (rawEmail !== undefined) {
+    const email = toStr(rawEmail).trim();
+    if (!isValidEmail(email)) problems.unshift(UserRecordMessages.invalidEmail);
+    else {
+      const other = await findUserByEmail(db, email);
+      if (other && other.id !== id) problems.unshift(UserRecordMessages.duplicateEmail);
+      changes.email = email;
+    }
+  }
+  // The record's messages, each ending with <br> (§7.7 check 3).
+  if (problems.length > 0) throw Errors.user.updateRefused(problems);
+  const before = await getUser(db, id);
+  if (!before) throw Errors.user.notFound();
+  try {
+    await updateUser(db, id, changes, call.now);
+  } catch (e) {
+    if (e instanceof DuplicateEmailError) throw Errors.user.updateRefused([UserRecordMessages.duplicateEmail]);
+    throw e;
+  }
+  // Activity changes who counts as a member (§7.7): recompute the user's groups.
+  if (changes.active !== undefined && changes.active !== before.active) await recountGroupsOfUser(db, id);
+  return true;
+}

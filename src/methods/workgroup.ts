@@ -3,11 +3,11 @@
  * top-level names bound by the controller rules, code-string errors, HTTP 400.
  */
 import { sql } from 'kysely';
-import { bindParams } from '../protocol/binding.js';
-import { RestError, methodError } from '../core/errors.js';
+import { Errors } from '../core/errors.js';
 import { isPhpArray, own, phpValues, toInt, toStr, type PhpMap } from '../core/php.js';
-import { family } from '../protocol/registry.js';
+import { method, param, type Call, type MethodSpec } from '../protocol/method.js';
 import { LIST_LIMIT, Page } from '../core/call.js';
+import { pageOffset } from '../core/paging.js';
 import { TRUE, and } from '../domain/filterKeys.js';
 import {
   WORKGROUP_SELECTABLE,
@@ -49,60 +49,70 @@ export function workgroupOrder(order: unknown): OrderItem[] {
   const entries = isPhpArray(order) ? Object.entries(order) : [];
   if (entries.length === 0) return [{ field: 'ID', dir: 'asc' }];
   return entries.map(([field, dir]) => {
-    if (!isWorkgroupOrderField(field)) throw methodError(`Unknown field definition {${field}}`);
+    if (!isWorkgroupOrderField(field)) throw Errors.workgroup.unknownField(field);
     return { field, dir: toStr(dir).toUpperCase() === 'DESC' ? 'desc' : 'asc' };
   });
 }
 
-export const workgroupMethods = family(['socialnetwork'], {
-  'socialnetwork.api.workgroup.list': async (ctx) => {
-    const b = bindParams(ctx.params, [
-      { name: 'filter', type: 'array', default: {} },
-      { name: 'select', type: 'array', default: [] },
-      { name: 'order', type: 'array', default: {} },
-      { name: 'params', type: 'array', default: {} },
-    ]);
-    const params = b.params as PhpMap;
-    const select = workgroupSelect(b.select);
-    const order = workgroupOrder(b.order);
-    const db = ctx.app.store.db;
-    const unrestricted = own(params, 'IS_ADMIN') === 'Y' && ctx.caller.isAdmin;
-    const siteId = own(params, 'siteId') === undefined ? 's1' : toStr(own(params, 'siteId'));
-    const where = and([
-      groupFilterCondition(b.filter, 'workgroup', { time: ctx.app.time, now: ctx.now }),
-      unrestricted ? TRUE : visibleTo(ctx.caller.userId),
-      sql`${sql.ref('sonet_groups.site_id')} = ${siteId}`,
-    ]);
-    const counting = ctx.start !== -1;
-    const offset = counting && ctx.start > 0 ? Math.floor(ctx.start / LIST_LIMIT) * LIST_LIMIT : 0;
-    const rows = await selectGroups(db, { where, order, offset, limit: LIST_LIMIT });
-    const mobile = own(params, 'mode') === 'mobile';
-    const dialog = own(params, 'shouldSelectDialogId') === 'Y';
-    const relations = mobile ? await relationsOf(db, rows.map((g) => g.id), ctx.caller.userId) : undefined;
-    const workgroups = rows.map((g) => {
-      const item = workgroupListRecord(g, select, ctx.app.time);
-      if (relations) {
-        const rel = relations.get(g.id);
-        item.additionalData = { role: rel?.role ?? '', initiatedByType: rel?.initiatedByType ?? '' };
-      }
-      if (dialog) item.dialogId = '';
-      return item;
-    });
-    if (!counting) return new Page({ workgroups });
-    const total = await countGroups(db, where);
-    return new Page({ workgroups }, offset + LIST_LIMIT < total ? offset + LIST_LIMIT : undefined, total);
-  },
+/** The `socialnetwork` scope; controller methods, so `methods` does not list them. */
+const WORKGROUP = { scopes: ['socialnetwork'], listed: false } as const;
 
-  'socialnetwork.api.workgroup.get': async (ctx) => {
-    // The reference declares `array $params = []`: an absent `params` reaches the groupId check.
-    const b = bindParams(ctx.params, [{ name: 'params', type: 'array', default: {} }]);
-    const params = b.params as PhpMap;
-    const groupId = toInt(own(params, 'groupId'));
-    if (groupId <= 0) throw new RestError('SONET_CONTROLLER_WORKGROUP_EMPTY', 'Workgroup ID not passed.', 400);
-    const db = ctx.app.store.db;
-    const group = await findGroupFor(db, ctx.caller, groupId);
-    if (!group) throw new RestError('SONET_CONTROLLER_WORKGROUP_NOT_FOUND', 'Workgroup was not found.', 400);
-    const select = phpValues(own(params, 'select'));
-    return workgroupRecord(db, group, ctx.caller, { select, mobile: own(params, 'mode') === 'mobile' }, ctx.app.time);
-  },
-});
+export const workgroupMethods: MethodSpec[] = [
+  method({
+    name: 'socialnetwork.api.workgroup.list',
+    ...WORKGROUP,
+    params: {
+      filter: param.array({ default: {} }),
+      select: param.array({ default: [] }),
+      order: param.array({ default: {} }),
+      params: param.array({ default: {} }),
+    },
+    handler: workgroupList,
+  }),
+  // The reference declares `array $params = []`: an absent `params` reaches the groupId check.
+  method({ name: 'socialnetwork.api.workgroup.get', ...WORKGROUP, params: { params: param.array({ default: {} }) }, handler: workgroupGet }),
+];
+
+type ListArgs = { filter: PhpMap | unknown[]; select: PhpMap | unknown[]; order: PhpMap | unknown[]; params: PhpMap | unknown[] };
+
+async function workgroupList(call: Call<ListArgs>) {
+  const { params } = call.args;
+  const select = workgroupSelect(call.args.select);
+  const order = workgroupOrder(call.args.order);
+  const db = call.db;
+  const unrestricted = own(params, 'IS_ADMIN') === 'Y' && call.caller.isAdmin;
+  const siteId = own(params, 'siteId') === undefined ? 's1' : toStr(own(params, 'siteId'));
+  const where = and([
+    groupFilterCondition(call.args.filter, 'workgroup', { time: call.app.time, now: call.now }),
+    unrestricted ? TRUE : visibleTo(call.caller.userId),
+    sql`${sql.ref('sonet_groups.site_id')} = ${siteId}`,
+  ]);
+  const counting = call.start !== -1;
+  const offset = pageOffset(call.start);
+  const rows = await selectGroups(db, { where, order, offset, limit: LIST_LIMIT });
+  const mobile = own(params, 'mode') === 'mobile';
+  const dialog = own(params, 'shouldSelectDialogId') === 'Y';
+  const relations = mobile ? await relationsOf(db, rows.map((g) => g.id), call.caller.userId) : undefined;
+  const workgroups = rows.map((g) => {
+    const item = workgroupListRecord(g, select, call.app.time);
+    if (relations) {
+      const rel = relations.get(g.id);
+      item.additionalData = { role: rel?.role ?? '', initiatedByType: rel?.initiatedByType ?? '' };
+    }
+    if (dialog) item.dialogId = '';
+    return item;
+  });
+  if (!counting) return new Page({ workgroups });
+  const total = await countGroups(db, where);
+  return new Page({ workgroups }, offset + LIST_LIMIT < total ? offset + LIST_LIMIT : undefined, total);
+}
+
+async function workgroupGet(call: Call<{ params: PhpMap | unknown[] }>) {
+  const { params } = call.args;
+  const groupId = toInt(own(params, 'groupId'));
+  if (groupId <= 0) throw Errors.workgroup.idMissing();
+  const group = await findGroupFor(call.db, call.caller, groupId);
+  if (!group) throw Errors.workgroup.notFound();
+  const select = phpValues(own(params, 'select'));
+  return workgroupRecord(call.db, group, call.caller, { select, mobile: own(params, 'mode') === 'mobile' }, call.app.time);
+}

@@ -5,14 +5,18 @@
 import { hasScope } from './auth.js';
 import { execute } from './dispatch.js';
 import { preciseNow, timeBlock } from './envelope.js';
-import { RestError } from '../core/errors.js';
+import { Errors, RestError } from '../core/errors.js';
 import { parsePhpQuery } from './formDecoding.js';
 import { maskUrl } from './redact.js';
 import { isPhpArray, truthy, type PhpMap } from '../core/php.js';
-import type { CallContext, MethodDef, MethodRegistry } from './registry.js';
+import { method, type Call } from './method.js';
 
 export const BATCH_LIMIT = 50;
-const NOT_IN_BATCH = new Set(['batch', 'upload', 'download']);
+/**
+ * Methods the reference refuses in `batch` that scrumd does not implement: refused, not "not found".
+ * (Implemented methods say so in their declaration: `batch: false`.)
+ */
+const UNIMPLEMENTED_NOT_IN_BATCH = new Set(['upload', 'download']);
 
 /** A PHP array keyed like the commands: serialized by protocol.md §4.4 rules. */
 class OrderedMap {
@@ -97,64 +101,59 @@ function errorEntry(e: RestError): Record<string, string> {
   return { error: e.code, error_description: e.description };
 }
 
-export function createBatchMethod(registry: MethodRegistry): MethodDef {
-  return {
-    name: 'batch',
-    scopes: [],
-    handler: async (ctx: CallContext) => {
-      const cmd = caseInsensitive(ctx.params, 'cmd');
-      const halt = truthy(caseInsensitive(ctx.params, 'halt'));
-      const out: Outcomes = { result: new OrderedMap(), error: new OrderedMap(), total: new OrderedMap(), next: new OrderedMap(), time: new OrderedMap() };
-      const entries: [string, unknown][] = Array.isArray(cmd)
-        ? cmd.map((c, i) => [String(i), c])
-        : isPhpArray(cmd)
-          ? Object.entries(cmd)
-          : [];
-      let slot = 0;
-      for (const [key, command] of entries) {
-        slot++;
-        let failed: RestError | null = null;
-        if (slot > BATCH_LIMIT) {
-          failed = new RestError('ERROR_BATCH_LENGTH_EXCEEDED', 'Max batch length exceeded', 400);
-        } else if (typeof command !== 'string') {
-          continue; // skipped silently: no entry in any map
-        } else {
-          const t0 = preciseNow();
-          try {
-            const noFragment = command.split('#')[0]!;
-            const q = noFragment.indexOf('?');
-            const name = (q >= 0 ? noFragment.slice(0, q) : noFragment).trim().toLowerCase();
-            if (NOT_IN_BATCH.has(name)) throw new RestError('ERROR_BATCH_METHOD_NOT_ALLOWED', 'Method is not allowed for batch usage', 400);
-            const method = registry.resolve(name);
-            if (!method) throw new RestError('ERROR_METHOD_NOT_FOUND', 'Method not found!', 404);
-            if (!hasScope(ctx.caller.scopes, method)) throw new RestError('insufficient_scope', '', 401);
-            const params = substitute(parsePhpQuery(q >= 0 ? noFragment.slice(q + 1) : ''), out) as PhpMap;
-            for (const reserved of ['auth', 'access_token', 'auth_connector', 'aplogin', 'ap', 'state']) delete params[reserved];
-            const r = await execute(ctx.app, registry, method, ctx.caller, params, ctx.now);
-            out.result.set(key, r.result);
-            if (r.total !== undefined) out.total.set(key, Math.trunc(r.total ?? 0));
-            if (r.next !== undefined && r.next !== null) out.next.set(key, Math.trunc(r.next));
-            out.time.set(key, timeBlock(ctx.app.time, t0, preciseNow(), r.processing, r.operating, r.operatingResetAt));
-          } catch (e) {
-            if (e instanceof RestError) failed = e;
-            else {
-              ctx.app.log.error({ err: e, command: maskUrl(command) }, 'unexpected failure in a batch command');
-              failed = new RestError('INTERNAL_SERVER_ERROR', 'Internal server error', 500);
-            }
-          }
-        }
-        if (failed) {
-          out.error.set(key, errorEntry(failed));
-          if (halt) break;
+/** `batch` itself: the global scope, never run inside another batch. */
+export const batchMethod = method({ name: 'batch', scopes: [], batch: false, listed: true, handler: runBatch });
+
+async function runBatch(ctx: Call) {
+  const registry = ctx.registry;
+  const cmd = caseInsensitive(ctx.params, 'cmd');
+  const halt = truthy(caseInsensitive(ctx.params, 'halt'));
+  const out: Outcomes = { result: new OrderedMap(), error: new OrderedMap(), total: new OrderedMap(), next: new OrderedMap(), time: new OrderedMap() };
+  const entries: [string, unknown][] = Array.isArray(cmd) ? cmd.map((c, i) => [String(i), c]) : isPhpArray(cmd) ? Object.entries(cmd) : [];
+  let slot = 0;
+  for (const [key, command] of entries) {
+    slot++;
+    let failed: RestError | null = null;
+    if (slot > BATCH_LIMIT) {
+      failed = Errors.batchLengthExceeded();
+    } else if (typeof command !== 'string') {
+      continue; // skipped silently: no entry in any map
+    } else {
+      const t0 = preciseNow();
+      try {
+        const noFragment = command.split('#')[0]!;
+        const q = noFragment.indexOf('?');
+        const name = (q >= 0 ? noFragment.slice(0, q) : noFragment).trim().toLowerCase();
+        if (UNIMPLEMENTED_NOT_IN_BATCH.has(name)) throw Errors.batchMethodNotAllowed();
+        const method = registry.resolve(name);
+        if (method && !method.batch) throw Errors.batchMethodNotAllowed();
+        if (!method) throw Errors.methodNotFound();
+        if (!hasScope(ctx.caller.scopes, method)) throw Errors.batchInsufficientScope();
+        const params = substitute(parsePhpQuery(q >= 0 ? noFragment.slice(q + 1) : ''), out) as PhpMap;
+        for (const reserved of ['auth', 'access_token', 'auth_connector', 'aplogin', 'ap', 'state']) delete params[reserved];
+        const r = await execute(ctx.app, registry, method, ctx.caller, params, ctx.now);
+        out.result.set(key, r.result);
+        if (r.total !== undefined) out.total.set(key, Math.trunc(r.total ?? 0));
+        if (r.next !== undefined && r.next !== null) out.next.set(key, Math.trunc(r.next));
+        out.time.set(key, timeBlock(ctx.app.time, t0, preciseNow(), r.processing, r.operating, r.operatingResetAt));
+      } catch (e) {
+        if (e instanceof RestError) failed = e;
+        else {
+          ctx.app.log.error({ err: e, command: maskUrl(command) }, 'unexpected failure in a batch command');
+          failed = Errors.internal();
         }
       }
-      return {
-        result: out.result.toJSON(),
-        result_error: out.error.toJSON(),
-        result_total: out.total.toJSON(),
-        result_next: out.next.toJSON(),
-        result_time: out.time.toJSON(),
-      };
-    },
+    }
+    if (failed) {
+      out.error.set(key, errorEntry(failed));
+      if (halt) break;
+    }
+  }
+  return {
+    result: out.result.toJSON(),
+    result_error: out.error.toJSON(),
+    result_total: out.total.toJSON(),
+    result_next: out.next.toJSON(),
+    result_time: out.time.toJSON(),
   };
 }

@@ -1,19 +1,12 @@
 /**
- * Binding of declared top-level parameters of controller methods (protocol.md §5.3, scrum-api.md B5).
- * Parameters are bound in declaration order; the first failure is a code-"100" error with HTTP 400.
+ * The conversion rules of declared top-level parameters of controller methods (protocol.md §5.3,
+ * scrum-api.md B5). method.ts binds a declaration's parameters in order with them; the first failure
+ * is a code-"100" error with HTTP 400.
  */
-import { RestError } from '../core/errors.js';
-import { floatToString, hasKey, isNumeric, isPhpArray, toInt, toFloat, truthy, type PhpMap } from '../core/php.js';
+import { Errors, type RestError } from '../core/errors.js';
+import { floatToString, isNumeric, isPhpArray, toInt, toFloat, truthy } from '../core/php.js';
 
 export type ParamType = 'int' | 'float' | 'array' | 'bool' | 'string';
-
-export interface ParamSpec {
-  name: string;
-  type: ParamType;
-  /** Absent required parameters fail with "Could not find value for parameter {name}". */
-  required?: boolean;
-  default?: unknown;
-}
 
 /** How the reference renders a value inside "Invalid value {…}". */
 export function renderBindValue(v: unknown): string {
@@ -26,19 +19,16 @@ export function renderBindValue(v: unknown): string {
 }
 
 export function missingParam(name: string): RestError {
-  return new RestError('100', `Could not find value for parameter {${name}}`, 400);
+  return Errors.missingParameter(name);
 }
 
 export function invalidParam(name: string, value: unknown, type: ParamType): RestError {
-  return new RestError(
-    '100',
-    `Invalid value {${renderBindValue(value)}} to match with parameter {${name}}. Should be value of type ${type}.`,
-    400,
-  );
+  return Errors.invalidParameter(name, renderBindValue(value), type);
 }
 
-function convert(spec: ParamSpec, v: unknown): { ok: true; value: unknown } | { ok: false } {
-  switch (spec.type) {
+/** Converts a present value by the controller rules; `ok: false` is a binding failure. */
+export function convertParam(type: ParamType, v: unknown): { ok: true; value: unknown } | { ok: false } {
+  switch (type) {
     case 'int':
       return isNumeric(v) ? { ok: true, value: toInt(v) } : { ok: false };
     case 'float':
@@ -50,21 +40,4 @@ function convert(spec: ParamSpec, v: unknown): { ok: true; value: unknown } | { 
     case 'string':
       return typeof v === 'string' ? { ok: true, value: v } : { ok: false };
   }
-}
-
-/** Binds the declared parameters; returns their converted values keyed by name. */
-export function bindParams(params: PhpMap, specs: readonly ParamSpec[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const spec of specs) {
-    if (!hasKey(params, spec.name)) {
-      if (spec.required) throw missingParam(spec.name);
-      out[spec.name] = spec.default;
-      continue;
-    }
-    const v = params[spec.name];
-    const r = convert(spec, v);
-    if (!r.ok) throw invalidParam(spec.name, v, spec.type);
-    out[spec.name] = r.value;
-  }
-  return out;
 }

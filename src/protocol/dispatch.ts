@@ -80,7 +80,7 @@ export async function execute(
   const start = own(params, 'start') === undefined ? 0 : toInt(params.start);
   delete params.start;
   const t0 = preciseNow();
-  const value = await method.handler({ app, caller, params, start, now, registry });
+  const value = await method.run({ app, caller, params, start, now, registry });
   const processing = preciseNow() - t0;
   let operating = before.operating;
   let operatingResetAt = before.resetAt;

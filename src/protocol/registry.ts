@@ -1,10 +1,11 @@
 /**
- * The method registry: every REST method, its scope and its handler. Method names are
- * matched case-insensitively (protocol.md §1.4).
+ * The method registry: every REST method by its declaration (method.ts), prepared once at
+ * registration. Method names are matched case-insensitively (protocol.md §1.4).
  */
 import type { App } from '../app.js';
 import type { Caller } from '../core/call.js';
 import type { PhpMap } from '../core/php.js';
+import { compile, type MethodSpec, type RegisteredMethod } from './method.js';
 
 export interface CallContext {
   app: App;
@@ -19,36 +20,29 @@ export interface CallContext {
   registry: MethodRegistry;
 }
 
-export interface MethodDef {
-  /** lower-case method name */
-  name: string;
-  /** the scopes any one of which grants the method; empty for the global scope */
-  scopes: readonly string[];
-  handler: (ctx: CallContext) => Promise<unknown> | unknown;
-}
+/** A registered method (the name the registry resolves, its scopes, its runner). */
+export type MethodDef = RegisteredMethod;
 
 export class MethodRegistry {
-  private readonly methods = new Map<string, MethodDef>();
+  private readonly methods = new Map<string, RegisteredMethod>();
 
-  add(defs: readonly MethodDef[]): this {
-    for (const d of defs) {
-      const key = d.name.toLowerCase();
-      if (this.methods.has(key)) throw new Error(`method registered twice: ${key}`);
-      this.methods.set(key, { ...d, name: key });
-    }
+  add(specs: readonly MethodSpec[]): this {
+    for (const spec of specs) this.register(compile(spec));
     return this;
   }
 
-  resolve(name: string): MethodDef | undefined {
+  /** Registers a method prepared elsewhere (`batch`, which needs the registry itself). */
+  register(m: RegisteredMethod): this {
+    if (this.methods.has(m.name)) throw new Error(`method registered twice: ${m.name}`);
+    this.methods.set(m.name, m);
+    return this;
+  }
+
+  resolve(name: string): RegisteredMethod | undefined {
     return this.methods.get(name.toLowerCase());
   }
 
-  all(): MethodDef[] {
+  all(): RegisteredMethod[] {
     return [...this.methods.values()];
   }
-}
-
-/** Shorthand for the definitions of a method family that share one scope. */
-export function family(scopes: readonly string[], handlers: Record<string, MethodDef['handler']>): MethodDef[] {
-  return Object.entries(handlers).map(([name, handler]) => ({ name, scopes, handler }));
 }

@@ -8,8 +8,9 @@
  * existing attachment of this epic and adds nothing; a file already attached to the epic is not
  * attached twice; anything else is skipped silently.
  */
-import { sql, type Kysely, type Selectable, type Updateable } from 'kysely';
-import { methodError } from '../../core/errors.js';
+import type { Kysely, Selectable, Updateable } from 'kysely';
+import { Errors } from '../../core/errors.js';
+import { underSavepoint } from '../../store/savepoint.js';
 import { isPhpArray, isPhpEmptyArray, phpValues } from '../../core/php.js';
 import type { Caller } from '../../core/call.js';
 import type { Database, ScrumEpicTable } from '../../store/schema.js';
@@ -18,7 +19,7 @@ import { lockParent } from '../../store/rowLocks.js';
 import { canReadGroup, groupsWithAnyRelation } from '../groups.js';
 import { userExists } from '../users.js';
 import { processDescription } from './epicDescription.js';
-import { applyList, listFailed, parseListRequest, type ListContext, type ListFieldMap } from './listQuery.js';
+import { applyList, parseListRequest, type ListContext, type ListFieldMap } from './listQuery.js';
 
 export type EpicRow = Selectable<ScrumEpicTable>;
 
@@ -52,24 +53,9 @@ export function epicObject(e: EpicRow) {
   };
 }
 
-let savepointCounter = 0;
-
-/**
- * Runs a step under a savepoint of the call's transaction and reports whether it succeeded; a failed
- * step is rolled back alone (on PostgreSQL this also keeps the transaction usable).
- */
+/** Runs a step under a savepoint of the call's transaction and reports whether it succeeded; a failed step is rolled back alone. */
 async function attempt(db: Kysely<Database>, fn: () => Promise<void>): Promise<boolean> {
-  const name = sql.id(`scrum_epic_${++savepointCounter}`);
-  await sql`savepoint ${name}`.execute(db);
-  try {
-    await fn();
-    await sql`release savepoint ${name}`.execute(db);
-    return true;
-  } catch {
-    await sql`rollback to savepoint ${name}`.execute(db);
-    await sql`release savepoint ${name}`.execute(db);
-    return false;
-  }
+  return (await underSavepoint(db, fn)).ok;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -172,15 +158,15 @@ export interface EpicOutcome<T> {
 export async function addEpic(db: Kysely<Database>, caller: Caller, input: EpicAddInput): Promise<EpicOutcome<ReturnType<typeof epicObject>>> {
   const { groupId, name, color, files, createdBy } = input;
   // The createdBy check precedes the group and name checks (C4.1).
-  if (createdBy !== null && !(await userExists(db, createdBy))) throw methodError('createdBy user not found');
-  if (groupId === 0) throw methodError('Group id not found');
-  if (name === '') throw methodError('Name not found');
+  if (createdBy !== null && !(await userExists(db, createdBy))) throw Errors.scrum.createdByNotFound();
+  if (groupId === 0) throw Errors.scrum.groupIdNotFound();
+  if (name === '') throw Errors.scrum.epicNameNotFound();
   // The group cannot be deleted until this transaction ends; one deleted meanwhile is gone (rowLocks.ts).
   await lockParent(db, 'sonet_groups', groupId, 'key share');
-  if (!(await canReadGroup(db, caller, groupId))) throw methodError('Access denied');
+  if (!(await canReadGroup(db, caller, groupId))) throw Errors.scrum.accessDenied();
   const description = input.description === null ? '' : processDescription(input.description);
   const author = createdBy ?? caller.userId;
-  if (length(name) > EPIC_NAME_MAX || length(color) > EPIC_COLOR_MAX) throw methodError('Epic not created');
+  if (length(name) > EPIC_NAME_MAX || length(color) > EPIC_COLOR_MAX) throw Errors.scrum.epicNotCreated();
   let id: number;
   try {
     const r = await db
@@ -191,7 +177,7 @@ export async function addEpic(db: Kysely<Database>, caller: Caller, input: EpicA
       .executeTakeFirstOrThrow();
     id = r.id;
   } catch {
-    throw methodError('Epic not created');
+    throw Errors.scrum.epicNotCreated();
   }
   let filesFailed = false;
   if (files !== null && files.length > 0) filesFailed = !(await attempt(db, () => appendFiles(db, id, files)));
@@ -219,10 +205,10 @@ export interface EpicUpdateInput {
 }
 
 async function loadEpic(db: Kysely<Database>, caller: Caller, id: number): Promise<EpicRow> {
-  if (id === 0) throw methodError('Epic not found');
+  if (id === 0) throw Errors.scrum.epicNotFound();
   const epic = await getEpic(db, id);
-  if (!epic) throw methodError('Epic not found');
-  if (!(await canReadGroup(db, caller, epic.group_id))) throw methodError('Access denied');
+  if (!epic) throw Errors.scrum.epicNotFound();
+  if (!(await canReadGroup(db, caller, epic.group_id))) throw Errors.scrum.accessDenied();
   return epic;
 }
 
@@ -231,9 +217,9 @@ export async function updateEpic(db: Kysely<Database>, caller: Caller, input: Ep
   await loadEpic(db, caller, id);
   if (groupId !== null) await lockParent(db, 'sonet_groups', groupId, 'key share');
   // The target group must be readable too (group 0 does not exist, so it is refused).
-  if (groupId !== null && !(await canReadGroup(db, caller, groupId))) throw methodError('Access denied');
-  if (createdBy !== null && !(await userExists(db, createdBy))) throw methodError('createdBy user not found');
-  if (modifiedBy !== null && !(await userExists(db, modifiedBy))) throw methodError('modifiedBy user not found');
+  if (groupId !== null && !(await canReadGroup(db, caller, groupId))) throw Errors.scrum.accessDenied();
+  if (createdBy !== null && !(await userExists(db, createdBy))) throw Errors.scrum.createdByNotFound();
+  if (modifiedBy !== null && !(await userExists(db, modifiedBy))) throw Errors.scrum.modifiedByNotFound();
   const description = input.description === null ? null : processDescription(input.description);
   // Only non-empty values are written; MODIFIED_BY always (the input or the caller).
   const set: Updateable<ScrumEpicTable> = { modified_by: modifiedBy ?? caller.userId };
@@ -243,12 +229,12 @@ export async function updateEpic(db: Kysely<Database>, caller: Caller, input: Ep
   if (createdBy !== null && createdBy !== 0) set.created_by = createdBy;
   if (color !== null && color !== '') set.color = color;
   if ((set.name !== undefined && length(set.name) > EPIC_NAME_MAX) || (set.color !== undefined && length(set.color) > EPIC_COLOR_MAX)) {
-    throw methodError('Epic not updated');
+    throw Errors.scrum.epicNotUpdated();
   }
   try {
     await db.updateTable('scrum_epics').set(set).where('id', '=', id).execute();
   } catch {
-    throw methodError('Epic not updated');
+    throw Errors.scrum.epicNotUpdated();
   }
   let filesFailed = false;
   if (files.present) {
@@ -258,7 +244,7 @@ export async function updateEpic(db: Kysely<Database>, caller: Caller, input: Ep
     filesFailed = !(await attempt(db, () => (entries ? appendFiles(db, id, entries) : removeFiles(db, id))));
   }
   const row = await getEpic(db, id);
-  if (!row) throw methodError('Epic not found');
+  if (!row) throw Errors.scrum.epicNotFound();
   return { result: epicObject(row), filesFailed };
 }
 
@@ -274,13 +260,11 @@ export async function getEpicResult(db: Kysely<Database>, caller: Caller, id: nu
 // ---------------------------------------------------------------------------------------------
 // delete (C4.5)
 
-export async function deleteEpic(db: Kysely<Database>, caller: Caller, id: number, strict: boolean): Promise<unknown[]> {
+export async function deleteEpic(db: Kysely<Database>, caller: Caller, id: number): Promise<unknown[]> {
   await loadEpic(db, caller, id);
-  // Items keep the deleted epic's id (E-9); a failed deletion is not reported (B9).
-  const deleted = await attempt(db, async () => {
-    await db.deleteFrom('scrum_epics').where('id', '=', id).execute();
-  });
-  if (!deleted && strict) throw methodError('Epic not deleted');
+  // Items keep the deleted epic's id (E-9). A failed deletion is thrown: the method's failure policy
+  // rolls the call back and answers `[]` as the reference does (B9), or the strict error.
+  await db.deleteFrom('scrum_epics').where('id', '=', id).execute();
   await attempt(db, () => removeFiles(db, id));
   return [];
 }
@@ -321,19 +305,17 @@ function listObject(row: EpicRow, selected: ReadonlySet<string> | null) {
   });
 }
 
-export async function listEpics(db: Kysely<Database>, caller: Caller, ctx: ListContext & { strict: boolean }, input: EpicListInput) {
-  try {
-    const parsed = parseListRequest(input, EPIC_LIST_FIELDS, ctx);
-    const base = db
-      .selectFrom('scrum_epics')
-      .selectAll()
-      // visibility: groups where the caller has any relation, pending and banned included (B8.2)
-      .where('group_id', 'in', groupsWithAnyRelation(db, caller.userId));
-    const rows = await applyList(base, parsed, 'id').execute();
-    return rows.map((r) => listObject(r, parsed.selected));
-  } catch (e) {
-    return listFailed(e, ctx.strict);
-  }
+export async function listEpics(db: Kysely<Database>, caller: Caller, ctx: ListContext, input: EpicListInput) {
+  // A request that cannot be built (ListQueryError) or read is thrown: the method's failure policy
+  // answers `[]` (B8.6), or the strict error.
+  const parsed = parseListRequest(input, EPIC_LIST_FIELDS, ctx);
+  const base = db
+    .selectFrom('scrum_epics')
+    .selectAll()
+    // visibility: groups where the caller has any relation, pending and banned included (B8.2)
+    .where('group_id', 'in', groupsWithAnyRelation(db, caller.userId));
+  const rows = await applyList(base, parsed, 'id').execute();
+  return rows.map((r) => listObject(r, parsed.selected));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -18,9 +18,9 @@ import { sql, type Expression, type RawBuilder, type SelectQueryBuilder, type Sq
 import { limitLiteral } from '../../store/prepared.js';
 import { and as sqlAnd, anyOf, containsCi, inList, likeCi, or as sqlOr } from '../filterKeys.js';
 import type { PortalTime } from '../../core/portalTime.js';
-import { RestError, methodError } from '../../core/errors.js';
 import { isIntegerKey, isPhpArray, toInt, toStr } from '../../core/php.js';
 import { LIST_LIMIT } from '../../core/call.js';
+import { pageOffset } from '../../core/paging.js';
 
 /**
  * How a storage field compares: `int` numbers (0 also matches NULL), `string` text (LIKE family),
@@ -40,10 +40,13 @@ export type ListFieldMap = Readonly<Record<string, ListField>>;
 /** The query the reference would fail to build or run; the list method answers `[]` (B8.6). */
 export class ListQueryError extends Error {}
 
-/** A validated filter condition. */
-export type Cond =
-  | { t: 'and' | 'or'; items: Cond[] }
-  | { t: 'not'; item: Cond }
+/**
+ * A validated filter: a tree of conditions over list fields, rendered to SQL by renderFilterTree (with the
+ * SQL-expression helpers of filterKeys.ts: `Cond`, `and`, `or`, imported here as `sqlAnd`/`sqlOr`).
+ */
+export type FilterTree =
+  | { t: 'and' | 'or'; items: FilterTree[] }
+  | { t: 'not'; item: FilterTree }
   | { t: 'cmp'; field: ListField; op: '=' | '<' | '<=' | '>' | '>='; value: number | string }
   /** equal to one of the values (numbers, or strings); any number of values */
   | { t: 'in'; field: ListField; values: (number | string)[] }
@@ -61,7 +64,7 @@ export interface OrderTerm {
 }
 
 export interface ParsedList {
-  where: Cond;
+  where: FilterTree;
   /** the selected storage field names; null = every field (select absent, empty, or `*`) */
   selected: ReadonlySet<string> | null;
   order: OrderTerm[];
@@ -93,11 +96,6 @@ function lookupField(fields: ListFieldMap, name: string): ListField {
   return fields[key]!;
 }
 
-/** `floor(start / 50) × 50`, negative starts (including the "don't count" -1) read as 0 (B8.1). */
-export function pageOffset(start: number): number {
-  if (!Number.isFinite(start) || start <= 0) return 0;
-  return Math.floor(start / LIST_LIMIT) * LIST_LIMIT;
-}
 
 // ---------------------------------------------------------------------------------------------
 // filter
@@ -132,16 +130,16 @@ export function splitFilterKey(key: string): { negate: boolean; op: BaseOp; name
   return { negate, op: '', name: rest };
 }
 
-const TRUE: Cond = { t: 'const', value: true };
-const FALSE: Cond = { t: 'const', value: false };
+const TREE_TRUE: FilterTree = { t: 'const', value: true };
+const TREE_FALSE: FilterTree = { t: 'const', value: false };
 
-function or(items: Cond[]): Cond {
-  if (items.length === 0) return FALSE;
+function treeOr(items: FilterTree[]): FilterTree {
+  if (items.length === 0) return TREE_FALSE;
   return items.length === 1 ? items[0]! : { t: 'or', items };
 }
 
-function and(items: Cond[]): Cond {
-  if (items.length === 0) return TRUE;
+function treeAnd(items: FilterTree[]): FilterTree {
+  if (items.length === 0) return TREE_TRUE;
   return items.length === 1 ? items[0]! : { t: 'and', items };
 }
 
@@ -167,10 +165,10 @@ function numberOperand(field: ListField, v: unknown, ctx: ListContext): number |
 }
 
 /** Equality of numbers and dates: 0 (or an empty date) also matches NULL. */
-function numberEquals(field: ListField, v: unknown, ctx: ListContext): Cond {
+function numberEquals(field: ListField, v: unknown, ctx: ListContext): FilterTree {
   const n = numberOperand(field, v, ctx);
   if (n === null) return { t: 'null', field };
-  if (field.kind === 'int' && n === 0) return or([{ t: 'null', field }, { t: 'cmp', field, op: '=', value: 0 }]);
+  if (field.kind === 'int' && n === 0) return treeOr([{ t: 'null', field }, { t: 'cmp', field, op: '=', value: 0 }]);
   return { t: 'cmp', field, op: '=', value: n };
 }
 
@@ -178,7 +176,7 @@ function numberEquals(field: ListField, v: unknown, ctx: ListContext): Cond {
  * Equality with any of the values: one `in` over every value (any number of them, so a list of
  * 70,000 ids is one bound parameter, not 70,000), plus NULL when an empty date or an int 0 is listed.
  */
-function numberIn(field: ListField, values: unknown[], ctx: ListContext): Cond {
+function numberIn(field: ListField, values: unknown[], ctx: ListContext): FilterTree {
   if (values.length === 1) return numberEquals(field, values[0], ctx);
   const numbers: number[] = [];
   let matchesNull = false;
@@ -187,10 +185,10 @@ function numberIn(field: ListField, values: unknown[], ctx: ListContext): Cond {
     if (n === null || (field.kind === 'int' && n === 0)) matchesNull = true;
     if (n !== null) numbers.push(n);
   }
-  const items: Cond[] = [];
+  const items: FilterTree[] = [];
   if (matchesNull) items.push({ t: 'null', field });
   if (numbers.length > 0) items.push({ t: 'in', field, values: numbers });
-  return or(items);
+  return treeOr(items);
 }
 
 /**
@@ -198,7 +196,7 @@ function numberIn(field: ListField, values: unknown[], ctx: ListContext): Cond {
  * restricts the `in` to all-digit values and makes the rest case-insensitive LIKE patterns (the
  * no-prefix rule: `""` empty-or-NULL, all digits equality, else a case-insensitive LIKE).
  */
-function stringMatch(field: ListField, values: unknown[], noPrefix: boolean): Cond {
+function stringMatch(field: ListField, values: unknown[], noPrefix: boolean): FilterTree {
   const equal: string[] = [];
   const patterns: string[] = [];
   let empty = false;
@@ -208,12 +206,12 @@ function stringMatch(field: ListField, values: unknown[], noPrefix: boolean): Co
     else if (!noPrefix || /^\d+$/.test(s)) equal.push(s);
     else patterns.push(s);
   }
-  const items: Cond[] = [];
+  const items: FilterTree[] = [];
   if (empty) items.push({ t: 'empty', field });
   if (equal.length === 1) items.push({ t: 'cmp', field, op: '=', value: equal[0]! });
   else if (equal.length > 1) items.push({ t: 'in', field, values: equal });
   if (patterns.length > 0) items.push({ t: 'like', field, patterns });
-  return or(items);
+  return treeOr(items);
 }
 
 function comparable(field: ListField, v: unknown, ctx: ListContext): number | string {
@@ -224,7 +222,7 @@ function comparable(field: ListField, v: unknown, ctx: ListContext): number | st
 }
 
 /** One `<operator><FIELD>: value` condition (B8.3 table), before negation. */
-function positiveCondition(field: ListField, op: BaseOp, value: unknown, ctx: ListContext): Cond {
+function positiveCondition(field: ListField, op: BaseOp, value: unknown, ctx: ListContext): FilterTree {
   const isList = isPhpArray(value);
   switch (op) {
     case '':
@@ -236,12 +234,12 @@ function positiveCondition(field: ListField, op: BaseOp, value: unknown, ctx: Li
       if (op === '') return stringMatch(field, values, true);
       if (op === '=') return stringMatch(field, values, false);
       // `%`: substring matched literally; an empty value matches every non-NULL value, as `LIKE '%%'`
-      if (op === '%') return values.length === 0 ? FALSE : { t: 'contains', field, values: values.map(toStr) };
+      if (op === '%') return values.length === 0 ? TREE_FALSE : { t: 'contains', field, values: values.map(toStr) };
       // `=%`: the value's own wildcards. Case-insensitive like every LIKE of the reference, whose
       // `_ci` collations fold case (B8.3 "per collation"; platform.md §5.2.1) — and like
       // `workgroup.list`'s `=%` here — on both databases (SQLite's LIKE folded ASCII only,
       // PostgreSQL's none).
-      return values.length === 0 ? FALSE : { t: 'like', field, patterns: values.map(toStr) };
+      return values.length === 0 ? TREE_FALSE : { t: 'like', field, patterns: values.map(toStr) };
     }
     case '@': {
       const values = isList ? listValues(value) : [value];
@@ -252,7 +250,7 @@ function positiveCondition(field: ListField, op: BaseOp, value: unknown, ctx: Li
       if (!isList) throw new ListQueryError('Between needs [from, to]');
       const values = listValues(value);
       if (values.length < 2) throw new ListQueryError('Between needs [from, to]');
-      return and([
+      return treeAnd([
         { t: 'cmp', field, op: '>=', value: comparable(field, values[0], ctx) },
         { t: 'cmp', field, op: '<=', value: comparable(field, values[1], ctx) },
       ]);
@@ -266,12 +264,12 @@ function positiveCondition(field: ListField, op: BaseOp, value: unknown, ctx: Li
  * Parses a filter array: keys `<operator><FIELD>`, combined with AND (or with OR when the array has
  * `"LOGIC": "OR"`); a nested array under an integer key is a sub-filter (B8.3 advanced forms).
  */
-export function parseFilter(filter: unknown, fields: ListFieldMap, ctx: ListContext): Cond {
-  if (filter === undefined || filter === null) return TRUE;
+export function parseFilter(filter: unknown, fields: ListFieldMap, ctx: ListContext): FilterTree {
+  if (filter === undefined || filter === null) return TREE_TRUE;
   if (!isPhpArray(filter)) throw new ListQueryError('The filter is not an array');
   const entries: [string, unknown][] = Array.isArray(filter) ? filter.map((v, i) => [String(i), v]) : Object.entries(filter);
   let logic: 'and' | 'or' = 'and';
-  const items: Cond[] = [];
+  const items: FilterTree[] = [];
   for (const [key, value] of entries) {
     if (key === 'LOGIC') {
       logic = asciiUpper(toStr(value)) === 'OR' ? 'or' : 'and';
@@ -287,7 +285,7 @@ export function parseFilter(filter: unknown, fields: ListFieldMap, ctx: ListCont
     const cond = positiveCondition(field, op, value, ctx);
     items.push(negate ? { t: 'not', item: cond } : cond);
   }
-  return logic === 'or' ? or(items) : and(items);
+  return logic === 'or' ? treeOr(items) : treeAnd(items);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -359,16 +357,16 @@ function col(field: ListField): RawBuilder<unknown> {
 }
 
 /** Renders a condition as a dialect-neutral SQL boolean expression. */
-export function renderCond(c: Cond): RawBuilder<SqlBool> {
+export function renderFilterTree(c: FilterTree): RawBuilder<SqlBool> {
   switch (c.t) {
     case 'const':
       return c.value ? sql<SqlBool>`1 = 1` : sql<SqlBool>`1 = 0`;
     case 'and':
-      return sqlAnd(c.items.map(renderCond));
+      return sqlAnd(c.items.map(renderFilterTree));
     case 'or':
-      return sqlOr(c.items.map(renderCond));
+      return sqlOr(c.items.map(renderFilterTree));
     case 'not':
-      return sql<SqlBool>`(${renderCond(c.item)}) is not true`;
+      return sql<SqlBool>`(${renderFilterTree(c.item)}) is not true`;
     case 'cmp':
       return sql<SqlBool>`${col(c.field)} ${sql.raw(c.op)} ${c.value}`;
     case 'null':
@@ -397,7 +395,7 @@ export function applyList<DB, TB extends keyof DB, O>(
   parsed: ParsedList,
   idColumn: string,
 ): SelectQueryBuilder<DB, TB, O> {
-  let q = qb.where(renderCond(parsed.where) as Expression<SqlBool>);
+  let q = qb.where(renderFilterTree(parsed.where) as Expression<SqlBool>);
   for (const term of parsed.order) {
     if (term.field.column === null) continue; // a column that is always NULL orders nothing
     // Text sorts case-insensitively, as under the reference's usual case-insensitive collations, with
@@ -407,15 +405,4 @@ export function applyList<DB, TB extends keyof DB, O>(
   }
   q = q.orderBy(sql.ref(idColumn), 'asc');
   return q.limit(limitLiteral(LIST_LIMIT)).offset(parsed.offset);
-}
-
-/**
- * The end of a list whose parsing or query threw: a RestError passes through; anything else — a
- * rejected filter/select/order (ListQueryError) or a failure of the query itself — is not reported
- * and answers an empty list (B8.6), or in strict-errors mode the error "Could not load list".
- */
-export function listFailed(e: unknown, strict: boolean): never[] {
-  if (e instanceof RestError) throw e;
-  if (strict) throw methodError('Could not load list');
-  return [];
 }

@@ -5,7 +5,8 @@
  */
 import type { Kysely, Updateable } from 'kysely';
 import type { PortalTime } from '../../core/portalTime.js';
-import { methodError } from '../../core/errors.js';
+import { Errors, type RestError } from '../../core/errors.js';
+import { isUniqueViolation } from '../../store/dialectErrors.js';
 import { isPhpArray, truthy, type PhpMap } from '../../core/php.js';
 import type { Caller } from '../../core/call.js';
 import type { Database, ScrumEntityTable } from '../../store/schema.js';
@@ -18,17 +19,14 @@ import {
   getActiveSprintOfGroup,
   getBacklogOfGroup,
   getEntity,
-  isUniqueViolation,
   moveAllItems,
   sprintObject,
   type EntityRow,
 } from './entities.js';
-import { applyList, listFailed, parseListRequest, type ListContext, type ListFieldMap } from './listQuery.js';
+import { applyList, parseListRequest, type ListContext, type ListFieldMap } from './listQuery.js';
 
 /** Longest sprint name the storage accepts, in characters (A2.2). */
 export const SPRINT_NAME_MAX = 255;
-
-const TWO_ACTIVE = 'Unable to add two active sprint';
 
 /** A user id field: null when the input was not numeric (then it is not considered). */
 export type UserIdInput = number | null;
@@ -38,24 +36,24 @@ function nameTooLong(name: string): boolean {
 }
 
 async function checkUsers(db: Kysely<Database>, createdBy: UserIdInput, modifiedBy: UserIdInput): Promise<void> {
-  if (createdBy !== null && !(await userExists(db, createdBy))) throw methodError('createdBy user not found');
-  if (modifiedBy !== null && !(await userExists(db, modifiedBy))) throw methodError('modifiedBy user not found');
+  if (createdBy !== null && !(await userExists(db, createdBy))) throw Errors.scrum.createdByNotFound();
+  if (modifiedBy !== null && !(await userExists(db, modifiedBy))) throw Errors.scrum.modifiedByNotFound();
 }
 
 /**
  * The id → sprint lookup shared by update, delete (and start): id 0 → `idMissing`, no row or a
  * backlog → "Sprint not found".
  */
-export async function loadSprint(db: Kysely<Database>, id: number, idMissing: string): Promise<EntityRow> {
-  if (id === 0) throw methodError(idMissing);
+export async function loadSprint(db: Kysely<Database>, id: number, idMissing: () => RestError): Promise<EntityRow> {
+  if (id === 0) throw idMissing();
   const sprint = await getEntity(db, id);
-  if (!sprint || sprint.entity_type !== 'sprint') throw methodError('Sprint not found');
+  if (!sprint || sprint.entity_type !== 'sprint') throw Errors.scrum.sprintNotFound();
   return sprint;
 }
 
 async function reread(db: Kysely<Database>, id: number): Promise<EntityRow> {
   const row = await getEntity(db, id);
-  if (!row) throw methodError('Sprint not found');
+  if (!row) throw Errors.scrum.sprintNotFound();
   return row;
 }
 
@@ -76,18 +74,18 @@ export interface SprintAddInput {
 
 export async function addSprint(db: Kysely<Database>, caller: Caller, time: PortalTime, now: number, input: SprintAddInput) {
   const { groupId, name, sort, createdBy, modifiedBy, dateStart, dateEnd, status } = input;
-  if (groupId === 0) throw methodError('Group id not found');
+  if (groupId === 0) throw Errors.scrum.groupIdNotFound();
   // The group cannot be deleted until this transaction ends; one deleted meanwhile is gone (rowLocks.ts).
   await lockParent(db, 'sonet_groups', groupId, 'key share');
-  if (!(await canReadGroup(db, caller, groupId))) throw methodError('Access denied');
+  if (!(await canReadGroup(db, caller, groupId))) throw Errors.scrum.accessDenied();
   await checkUsers(db, createdBy, modifiedBy);
-  if (dateStart === null) throw methodError('Incorrect dateStart format');
-  if (dateEnd === null) throw methodError('Incorrect dateEnd format');
-  if (!SPRINT_STATUSES.includes(status)) throw methodError('Incorrect sprint status');
-  if (status === 'active' && (await getActiveSprintOfGroup(db, groupId))) throw methodError(TWO_ACTIVE);
+  if (dateStart === null) throw Errors.scrum.incorrectDateStart();
+  if (dateEnd === null) throw Errors.scrum.incorrectDateEnd();
+  if (!SPRINT_STATUSES.includes(status)) throw Errors.scrum.incorrectSprintStatus();
+  if (status === 'active' && (await getActiveSprintOfGroup(db, groupId))) throw Errors.scrum.twoActiveSprints();
   const creator = createdBy ?? 0;
   // The storage refuses an empty or over-long name and a missing author (step 11).
-  if (name === '' || nameTooLong(name) || creator <= 0) throw methodError('Unable to add sprint');
+  if (name === '' || nameTooLong(name) || creator <= 0) throw Errors.scrum.sprintNotAdded();
   let id: number;
   try {
     const r = await db
@@ -110,8 +108,8 @@ export async function addSprint(db: Kysely<Database>, caller: Caller, time: Port
     id = r.id;
   } catch (e) {
     // Another request activated a sprint of the group first: the database holds one active sprint per group.
-    if (isUniqueViolation(e)) throw methodError(TWO_ACTIVE);
-    throw methodError('Unable to add sprint');
+    if (isUniqueViolation(e)) throw Errors.scrum.twoActiveSprints();
+    throw Errors.scrum.sprintNotAdded();
   }
   return sprintObject(await reread(db, id), time, now);
 }
@@ -137,19 +135,19 @@ export interface SprintUpdateInput {
 
 export async function updateSprint(db: Kysely<Database>, caller: Caller, time: PortalTime, now: number, input: SprintUpdateInput) {
   const { id, groupId, name, sort, createdBy, modifiedBy, dateStart, dateEnd, status } = input;
-  const sprint = await loadSprint(db, id, 'Sprint id not found');
-  if (!(await canReadGroup(db, caller, sprint.group_id))) throw methodError('Access denied');
+  const sprint = await loadSprint(db, id, Errors.scrum.sprintIdNotFound);
+  if (!(await canReadGroup(db, caller, sprint.group_id))) throw Errors.scrum.accessDenied();
   let newGroup = sprint.group_id;
   if (groupId !== null) {
-    if (groupId !== sprint.group_id && (await entityHasItems(db, id))) throw methodError('It is forbidden move a sprint with items');
+    if (groupId !== sprint.group_id && (await entityHasItems(db, id))) throw Errors.scrum.sprintMoveWithItems();
     newGroup = groupId; // no access or Scrum check on the target group
     if (newGroup !== sprint.group_id) await lockParent(db, 'sonet_groups', newGroup, 'key share');
   }
   await checkUsers(db, createdBy, modifiedBy);
   if (status !== null) {
-    if (!SPRINT_STATUSES.includes(status)) throw methodError('Incorrect sprint status');
+    if (!SPRINT_STATUSES.includes(status)) throw Errors.scrum.incorrectSprintStatus();
     // Any active sprint of the (new) group blocks, this very sprint included (S-5).
-    if (status === 'active' && (await getActiveSprintOfGroup(db, newGroup))) throw methodError(TWO_ACTIVE);
+    if (status === 'active' && (await getActiveSprintOfGroup(db, newGroup))) throw Errors.scrum.twoActiveSprints();
   }
   // Only "non-empty" in-memory values are written; createdBy is validated but never persisted.
   const set: Updateable<ScrumEntityTable> = {};
@@ -160,13 +158,13 @@ export async function updateSprint(db: Kysely<Database>, caller: Caller, time: P
   if (dateStart !== null) set.date_start = dateStart;
   if (dateEnd !== null) set.date_end = dateEnd;
   if (status !== null) set.status = status;
-  if (set.name !== undefined && nameTooLong(set.name)) throw methodError('Sprint not updated');
+  if (set.name !== undefined && nameTooLong(set.name)) throw Errors.scrum.sprintNotUpdated();
   try {
     await db.updateTable('scrum_entities').set(set).where('id', '=', id).execute();
   } catch (e) {
     // e.g. an active sprint moved into a group that has one: the database holds the invariant
-    if (isUniqueViolation(e)) throw methodError(TWO_ACTIVE);
-    throw methodError('Sprint not updated');
+    if (isUniqueViolation(e)) throw Errors.scrum.twoActiveSprints();
+    throw Errors.scrum.sprintNotUpdated();
   }
   return sprintObject(await reread(db, id), time, now);
 }
@@ -175,10 +173,10 @@ export async function updateSprint(db: Kysely<Database>, caller: Caller, time: P
 // get (C2.5)
 
 export async function getSprint(db: Kysely<Database>, caller: Caller, time: PortalTime, now: number, id: number) {
-  if (id === 0) throw methodError('Sprint id not found');
+  if (id === 0) throw Errors.scrum.sprintIdNotFound();
   const entity = await getEntity(db, id);
-  if (!entity) throw methodError('Sprint not found');
-  if (!(await canReadGroup(db, caller, entity.group_id))) throw methodError('Access denied');
+  if (!entity) throw Errors.scrum.sprintNotFound();
+  if (!(await canReadGroup(db, caller, entity.group_id))) throw Errors.scrum.accessDenied();
   // The entity type is not checked: a backlog id answers with the backlog as a sprint object.
   return sprintObject(entity, time, now);
 }
@@ -187,26 +185,24 @@ export async function getSprint(db: Kysely<Database>, caller: Caller, time: Port
 // delete (C2.7)
 
 export async function deleteSprint(db: Kysely<Database>, caller: Caller, id: number): Promise<unknown[]> {
-  let sprint = await loadSprint(db, id, 'Sprint not found');
-  if (!(await canReadGroup(db, caller, sprint.group_id))) throw methodError('Access denied');
+  let sprint = await loadSprint(db, id, Errors.scrum.sprintNotFound);
+  if (!(await canReadGroup(db, caller, sprint.group_id))) throw Errors.scrum.accessDenied();
   // Writers moving items into the sprint hold it in key-share mode: wait for them, then see their items;
   // later ones see the sprint gone (rowLocks.ts). Re-read: it may have changed while we waited.
-  if (!(await lockParent(db, 'scrum_entities', id, 'update'))) throw methodError('Sprint not found');
-  sprint = await loadSprint(db, id, 'Sprint not found');
+  if (!(await lockParent(db, 'scrum_entities', id, 'update'))) throw Errors.scrum.sprintNotFound();
+  sprint = await loadSprint(db, id, Errors.scrum.sprintNotFound);
   if (await entityHasItems(db, id)) {
     const backlog = await getBacklogOfGroup(db, sprint.group_id);
-    if (!backlog) throw methodError('It is forbidden remove a sprint with items');
+    if (!backlog) throw Errors.scrum.sprintRemoveWithItems();
     try {
       await moveAllItems(db, id, backlog.id);
     } catch {
-      throw methodError('Sprint items have not been moved to backlog');
+      throw Errors.scrum.sprintItemsNotMoved();
     }
   }
-  try {
-    await db.deleteFrom('scrum_entities').where('id', '=', id).execute();
-  } catch {
-    // swallowed, as the reference does (B9); board stages and links are left in place
-  }
+  // A failure here is thrown: the method's failure policy rolls the call back and answers `[]` as the
+  // reference does (B9), or the strict error. Board stages and links are left in place.
+  await db.deleteFrom('scrum_entities').where('id', '=', id).execute();
   return [];
 }
 
@@ -256,13 +252,13 @@ function listParameters(input: SprintListInput): { filter: PhpMap | unknown[]; s
   let filter: PhpMap | unknown[];
   if (f === undefined || f === null || f === false) filter = {};
   else if (isPhpArray(f)) filter = f;
-  else if (typeof f === 'string') throw methodError('Cannot access offset of type string on string');
-  else throw methodError('Cannot use a scalar value as an array');
+  else if (typeof f === 'string') throw Errors.scrum.offsetOnString();
+  else throw Errors.scrum.scalarAsArray();
   const s = input.select;
   let select: unknown = s;
   if (s === undefined || (!isPhpArray(s) && !truthy(s))) select = [];
   else if (!isPhpArray(s)) {
-    throw methodError(`Bitrix\\Main\\ORM\\Query\\Query::setSelect(): Argument #1 ($select) must be of type array, ${phpTypeName(s)} given`);
+    throw Errors.scrum.selectNotArray(phpTypeName(s));
   }
   return { filter, select };
 }
@@ -289,25 +285,23 @@ function listObject(row: EntityRow, selected: ReadonlySet<string> | null, time: 
 export async function listSprints(
   db: Kysely<Database>,
   caller: Caller,
-  ctx: ListContext & { strict: boolean },
+  ctx: ListContext,
   input: SprintListInput,
 ) {
   const { filter, select } = listParameters(input);
   // The reference writes "=ENTITY_TYPE" => "sprint" over a client key of that spelling and ANDs it.
   const clientFilter = Array.isArray(filter) ? filter : Object.fromEntries(Object.entries(filter).filter(([k]) => k !== '=ENTITY_TYPE'));
-  try {
-    const parsed = parseListRequest({ filter: clientFilter, select, order: input.order, start: input.start }, SPRINT_LIST_FIELDS, ctx);
-    const base = db
-      .selectFrom('scrum_entities')
-      .selectAll()
-      .where('entity_type', '=', 'sprint')
-      // visibility: groups where the caller has any relation, pending and banned included (B8.2)
-      .where('group_id', 'in', groupsWithAnyRelation(db, caller.userId));
-    const rows = await applyList(base, parsed, 'id').execute();
-    return rows.map((r) => listObject(r, parsed.selected, ctx.time, ctx.now));
-  } catch (e) {
-    return listFailed(e, ctx.strict);
-  }
+  // A request that cannot be built (ListQueryError) or read is thrown: the method's failure policy
+  // answers `[]` (B8.6), or the strict error.
+  const parsed = parseListRequest({ filter: clientFilter, select, order: input.order, start: input.start }, SPRINT_LIST_FIELDS, ctx);
+  const base = db
+    .selectFrom('scrum_entities')
+    .selectAll()
+    .where('entity_type', '=', 'sprint')
+    // visibility: groups where the caller has any relation, pending and banned included (B8.2)
+    .where('group_id', 'in', groupsWithAnyRelation(db, caller.userId));
+  const rows = await applyList(base, parsed, 'id').execute();
+  return rows.map((r) => listObject(r, parsed.selected, ctx.time, ctx.now));
 }
 
 // ---------------------------------------------------------------------------------------------

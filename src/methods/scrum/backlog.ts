@@ -1,46 +1,47 @@
 /** tasks.api.scrum.backlog.* (scrum-api.md C1). */
-import { bindParams } from '../../protocol/binding.js';
-import { family } from '../../protocol/registry.js';
+import { Errors } from '../../core/errors.js';
+import { constant, method, swallow, type Call, type MethodSpec, type PhpArray } from '../../protocol/method.js';
 import { BACKLOG_FIELDS, addBacklog, deleteBacklog, getBacklog, updateBacklog } from '../../domain/scrum/backlog.js';
 import { intIfPresent, numericInt } from '../fieldReaders.js';
-import { inTransaction } from '../transaction.js';
+import { SCRUM, byId, byIdWithFields, withFields } from './common.js';
 
-export const backlogMethods = family(['task'], {
-  'tasks.api.scrum.backlog.add': (ctx) => {
-    const { fields } = bindParams(ctx.params, [{ name: 'fields', type: 'array', required: true }]);
-    return inTransaction(ctx, (db) =>
-      addBacklog(db, ctx.caller, {
-        groupId: intIfPresent(fields, 'groupId'),
-        createdBy: numericInt(fields, 'createdBy'),
-        modifiedBy: numericInt(fields, 'modifiedBy'),
-      }),
-    );
-  },
+export const backlogMethods: MethodSpec[] = [
+  method({ name: 'tasks.api.scrum.backlog.add', ...SCRUM, params: withFields, transaction: true, handler: backlogAdd }),
+  method({ name: 'tasks.api.scrum.backlog.update', ...SCRUM, params: byIdWithFields, transaction: true, handler: backlogUpdate }),
+  method({ name: 'tasks.api.scrum.backlog.get', ...SCRUM, params: byId, handler: backlogGet }),
+  method({
+    name: 'tasks.api.scrum.backlog.delete',
+    ...SCRUM,
+    params: byId,
+    transaction: true,
+    // a failed removal from storage is lost: 200 `[]` like a success (B9)
+    onFailure: swallow([], Errors.scrum.backlogNotDeleted),
+    handler: backlogDelete,
+  }),
+  constant({ name: 'tasks.api.scrum.backlog.getFields', ...SCRUM, answer: BACKLOG_FIELDS }),
+];
 
-  'tasks.api.scrum.backlog.update': (ctx) => {
-    const { id, fields } = bindParams(ctx.params, [
-      { name: 'id', type: 'int', required: true },
-      { name: 'fields', type: 'array', required: true },
-    ]);
-    return inTransaction(ctx, (db) =>
-      updateBacklog(db, ctx.caller, {
-        id: id as number,
-        groupId: numericInt(fields, 'groupId'),
-        createdBy: numericInt(fields, 'createdBy'),
-        modifiedBy: numericInt(fields, 'modifiedBy'),
-      }),
-    );
-  },
+function backlogAdd({ db, caller, args: { fields } }: Call<{ fields: PhpArray }>) {
+  return addBacklog(db, caller, {
+    groupId: intIfPresent(fields, 'groupId'),
+    createdBy: numericInt(fields, 'createdBy'),
+    modifiedBy: numericInt(fields, 'modifiedBy'),
+  });
+}
 
-  'tasks.api.scrum.backlog.get': (ctx) => {
-    const { id } = bindParams(ctx.params, [{ name: 'id', type: 'int', required: true }]);
-    return getBacklog(ctx.app.store.db, ctx.caller, id as number);
-  },
+function backlogUpdate({ db, caller, args: { id, fields } }: Call<{ id: number; fields: PhpArray }>) {
+  return updateBacklog(db, caller, {
+    id,
+    groupId: numericInt(fields, 'groupId'),
+    createdBy: numericInt(fields, 'createdBy'),
+    modifiedBy: numericInt(fields, 'modifiedBy'),
+  });
+}
 
-  'tasks.api.scrum.backlog.delete': (ctx) => {
-    const { id } = bindParams(ctx.params, [{ name: 'id', type: 'int', required: true }]);
-    return inTransaction(ctx, (db) => deleteBacklog(db, ctx.caller, id as number));
-  },
+function backlogGet({ db, caller, args: { id } }: Call<{ id: number }>) {
+  return getBacklog(db, caller, id);
+}
 
-  'tasks.api.scrum.backlog.getFields': () => BACKLOG_FIELDS,
-});
+function backlogDelete({ db, caller, args: { id } }: Call<{ id: number }>) {
+  return deleteBacklog(db, caller, id);
+}

@@ -1,96 +1,90 @@
 /** tasks.api.scrum.epic.* (scrum-api.md C4). */
-import { bindParams } from '../../protocol/binding.js';
-import { methodError } from '../../core/errors.js';
+import { Errors } from '../../core/errors.js';
 import { hasKey, isNumeric, isPhpArray, own, phpValues, toInt } from '../../core/php.js';
-import { family, type CallContext } from '../../protocol/registry.js';
-import {
-  EPIC_FIELDS,
-  FILES_NOT_ATTACHED,
-  addEpic,
-  deleteEpic,
-  getEpicResult,
-  listEpics,
-  updateEpic,
-  type EpicOutcome,
-} from '../../domain/scrum/epic.js';
+import { CommitThenFail, constant, method, param, swallow, type Call, type MethodSpec, type PhpArray } from '../../protocol/method.js';
+import { EPIC_FIELDS, addEpic, deleteEpic, getEpicResult, listEpics, updateEpic, type EpicOutcome } from '../../domain/scrum/epic.js';
 import { numericInt, stringOnly } from '../fieldReaders.js';
-import { inTransaction } from '../transaction.js';
+import { SCRUM, byId, byIdWithFields, withFields } from './common.js';
+
+export const epicMethods: MethodSpec[] = [
+  method({ name: 'tasks.api.scrum.epic.add', ...SCRUM, params: withFields, transaction: true, handler: epicAdd }),
+  method({ name: 'tasks.api.scrum.epic.update', ...SCRUM, params: byIdWithFields, transaction: true, handler: epicUpdate }),
+  method({
+    name: 'tasks.api.scrum.epic.get',
+    ...SCRUM,
+    params: { id: param.int({ required: true }), withFiles: param.bool({ default: true }) },
+    handler: epicGet,
+  }),
+  method({
+    name: 'tasks.api.scrum.epic.list',
+    ...SCRUM,
+    // Unlike sprint.list, the three parameters are typed arrays (C4.4).
+    params: { filter: param.array(), select: param.array(), order: param.array() },
+    // a list that cannot be built or read is lost: 200 `[]` (B8.6)
+    onFailure: swallow([], Errors.scrum.listNotLoaded),
+    handler: epicList,
+  }),
+  method({
+    name: 'tasks.api.scrum.epic.delete',
+    ...SCRUM,
+    params: byId,
+    transaction: true,
+    // a failed removal from storage is lost: 200 `[]` like a success (B9)
+    onFailure: swallow([], Errors.scrum.epicNotDeleted),
+    handler: epicDelete,
+  }),
+  constant({ name: 'tasks.api.scrum.epic.getFields', ...SCRUM, answer: EPIC_FIELDS }),
+];
 
 /**
  * Commits the change, then reports a failed attachment step: the epic and its other changes stay
  * saved while the call answers `Epic files not attached` (C4.1 step 7, C4.2 step 9).
  */
-async function committed<T>(ctx: CallContext, run: Parameters<typeof inTransaction<EpicOutcome<T>>>[1]): Promise<T> {
-  const out = await inTransaction(ctx, run);
-  if (out.filesFailed) throw methodError(FILES_NOT_ATTACHED);
-  return out.result;
+function committed<T>(out: EpicOutcome<T>): T | CommitThenFail {
+  return out.filesFailed ? new CommitThenFail(Errors.scrum.epicFilesNotAttached()) : out.result;
 }
 
-export const epicMethods = family(['task'], {
-  'tasks.api.scrum.epic.add': (ctx) => {
-    const { fields } = bindParams(ctx.params, [{ name: 'fields', type: 'array', required: true }]);
-    const groupId = own(fields, 'groupId');
-    const files = own(fields, 'files');
-    return committed(ctx, (db) =>
-      addEpic(db, ctx.caller, {
-        // only a numeric groupId counts ("12abc" is 0, unlike sprint/backlog)
-        groupId: isNumeric(groupId) ? toInt(groupId) : 0,
-        name: stringOnly(fields, 'name') ?? '',
-        description: stringOnly(fields, 'description'),
-        color: stringOnly(fields, 'color') ?? '',
-        files: isPhpArray(files) ? phpValues(files) : null,
-        createdBy: numericInt(fields, 'createdBy'),
-        // modifiedBy is ignored by add
-      }),
-    );
-  },
+async function epicAdd({ db, caller, args: { fields } }: Call<{ fields: PhpArray }>) {
+  const groupId = own(fields, 'groupId');
+  const files = own(fields, 'files');
+  return committed(
+    await addEpic(db, caller, {
+      // only a numeric groupId counts ("12abc" is 0, unlike sprint/backlog)
+      groupId: isNumeric(groupId) ? toInt(groupId) : 0,
+      name: stringOnly(fields, 'name') ?? '',
+      description: stringOnly(fields, 'description'),
+      color: stringOnly(fields, 'color') ?? '',
+      files: isPhpArray(files) ? phpValues(files) : null,
+      createdBy: numericInt(fields, 'createdBy'),
+      // modifiedBy is ignored by add
+    }),
+  );
+}
 
-  'tasks.api.scrum.epic.update': (ctx) => {
-    const { id, fields } = bindParams(ctx.params, [
-      { name: 'id', type: 'int', required: true },
-      { name: 'fields', type: 'array', required: true },
-    ]);
-    return committed(ctx, (db) =>
-      updateEpic(db, ctx.caller, {
-        id: id as number,
-        groupId: numericInt(fields, 'groupId'),
-        name: stringOnly(fields, 'name'),
-        description: stringOnly(fields, 'description'),
-        createdBy: numericInt(fields, 'createdBy'),
-        modifiedBy: numericInt(fields, 'modifiedBy'),
-        color: stringOnly(fields, 'color'),
-        files: hasKey(fields, 'files') ? { present: true, value: own(fields, 'files') } : { present: false },
-      }),
-    );
-  },
+async function epicUpdate({ db, caller, args: { id, fields } }: Call<{ id: number; fields: PhpArray }>) {
+  return committed(
+    await updateEpic(db, caller, {
+      id,
+      groupId: numericInt(fields, 'groupId'),
+      name: stringOnly(fields, 'name'),
+      description: stringOnly(fields, 'description'),
+      createdBy: numericInt(fields, 'createdBy'),
+      modifiedBy: numericInt(fields, 'modifiedBy'),
+      color: stringOnly(fields, 'color'),
+      files: hasKey(fields, 'files') ? { present: true, value: own(fields, 'files') } : { present: false },
+    }),
+  );
+}
 
-  'tasks.api.scrum.epic.get': (ctx) => {
-    const { id, withFiles } = bindParams(ctx.params, [
-      { name: 'id', type: 'int', required: true },
-      { name: 'withFiles', type: 'bool', default: true },
-    ]);
-    return getEpicResult(ctx.app.store.db, ctx.caller, id as number, withFiles as boolean);
-  },
+function epicGet({ db, caller, args: { id, withFiles } }: Call<{ id: number; withFiles: boolean }>) {
+  return getEpicResult(db, caller, id, withFiles);
+}
 
-  'tasks.api.scrum.epic.list': (ctx) => {
-    // Unlike sprint.list, the three parameters are typed arrays (C4.4).
-    const { filter, select, order } = bindParams(ctx.params, [
-      { name: 'filter', type: 'array' },
-      { name: 'select', type: 'array' },
-      { name: 'order', type: 'array' },
-    ]);
-    return listEpics(
-      ctx.app.store.db,
-      ctx.caller,
-      { time: ctx.app.time, now: ctx.now, strict: ctx.app.config.strictErrors },
-      { filter, select, order, start: ctx.start },
-    );
-  },
+function epicList(call: Call<{ filter: PhpArray | undefined; select: PhpArray | undefined; order: PhpArray | undefined }>) {
+  const { filter, select, order } = call.args;
+  return listEpics(call.db, call.caller, { time: call.app.time, now: call.now }, { filter, select, order, start: call.start });
+}
 
-  'tasks.api.scrum.epic.delete': (ctx) => {
-    const { id } = bindParams(ctx.params, [{ name: 'id', type: 'int', required: true }]);
-    return inTransaction(ctx, (db) => deleteEpic(db, ctx.caller, id as number, ctx.app.config.strictErrors));
-  },
-
-  'tasks.api.scrum.epic.getFields': () => EPIC_FIELDS,
-});
+function epicDelete({ db, caller, args: { id } }: Call<{ id: number }>) {
+  return deleteEpic(db, caller, id);
+}

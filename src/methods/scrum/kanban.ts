@@ -1,78 +1,76 @@
 /** tasks.api.scrum.kanban.* (scrum-api.md C3). */
-import { bindParams } from '../../protocol/binding.js';
-import { RestError } from '../../core/errors.js';
-import { family, type CallContext } from '../../protocol/registry.js';
-import {
-  KANBAN_FIELDS,
-  addStage,
-  addTaskToStage,
-  deleteStage,
-  deleteTaskFromBoard,
-  getStages,
-  updateStage,
-} from '../../domain/scrum/kanban.js';
-import { inTransaction } from '../transaction.js';
+import { Errors } from '../../core/errors.js';
+import { constant, method, param, swallow, type Call, type MethodSpec, type PhpArray } from '../../protocol/method.js';
+import { KANBAN_FIELDS, addStage, addTaskToStage, deleteStage, deleteTaskFromBoard, getStages, updateStage } from '../../domain/scrum/kanban.js';
+import { SCRUM, withFields } from './common.js';
 
 /**
  * The boolean kanban methods lose every business error (B9): the call's transaction is rolled back
  * and the answer is HTTP 200 `false` — or, in strict mode, HTTP 400 code "0" with the recorded
- * message. Binding errors (code "100") are raised before this and always reach the client.
+ * message (`System error` for a storage failure). Binding errors (code "100") always reach the client.
  */
-async function swallowed(ctx: CallContext, body: () => Promise<true>): Promise<boolean> {
-  try {
-    return await body();
-  } catch (e) {
-    if (e instanceof RestError && e.code === '0' && !ctx.app.config.strictErrors) return false;
-    throw e;
-  }
+const LOST = swallow(false, Errors.scrum.systemError, { businessErrors: true });
+
+const required = { int: () => param.int({ required: true }) };
+
+export const kanbanMethods: MethodSpec[] = [
+  method({ name: 'tasks.api.scrum.kanban.addStage', ...SCRUM, params: withFields, transaction: true, handler: kanbanAddStage }),
+  method({
+    name: 'tasks.api.scrum.kanban.updateStage',
+    ...SCRUM,
+    params: { stageId: required.int(), fields: param.array({ required: true }) },
+    transaction: true,
+    onFailure: LOST,
+    handler: kanbanUpdateStage,
+  }),
+  method({ name: 'tasks.api.scrum.kanban.getStages', ...SCRUM, params: { sprintId: required.int() }, handler: kanbanGetStages }),
+  method({
+    name: 'tasks.api.scrum.kanban.deleteStage',
+    ...SCRUM,
+    params: { stageId: required.int() },
+    transaction: true,
+    onFailure: LOST,
+    handler: kanbanDeleteStage,
+  }),
+  method({
+    name: 'tasks.api.scrum.kanban.addTask',
+    ...SCRUM,
+    params: { sprintId: required.int(), taskId: required.int(), stageId: required.int() },
+    transaction: true,
+    onFailure: LOST,
+    handler: kanbanAddTask,
+  }),
+  method({
+    name: 'tasks.api.scrum.kanban.deleteTask',
+    ...SCRUM,
+    params: { sprintId: required.int(), taskId: required.int() },
+    transaction: true,
+    onFailure: LOST,
+    handler: kanbanDeleteTask,
+  }),
+  constant({ name: 'tasks.api.scrum.kanban.getFields', ...SCRUM, answer: KANBAN_FIELDS }),
+];
+
+function kanbanAddStage({ db, caller, args: { fields } }: Call<{ fields: PhpArray }>) {
+  return addStage(db, caller, fields);
 }
 
-export const kanbanMethods = family(['task'], {
-  'tasks.api.scrum.kanban.addStage': (ctx) => {
-    const { fields } = bindParams(ctx.params, [{ name: 'fields', type: 'array', required: true }]);
-    return inTransaction(ctx, (db) => addStage(db, ctx.caller, fields));
-  },
+function kanbanUpdateStage({ db, caller, args: { stageId, fields } }: Call<{ stageId: number; fields: PhpArray }>) {
+  return updateStage(db, caller, stageId, fields);
+}
 
-  'tasks.api.scrum.kanban.updateStage': (ctx) => {
-    const { stageId, fields } = bindParams(ctx.params, [
-      { name: 'stageId', type: 'int', required: true },
-      { name: 'fields', type: 'array', required: true },
-    ]);
-    return swallowed(ctx, () => inTransaction(ctx, (db) => updateStage(db, ctx.caller, stageId as number, fields)));
-  },
+function kanbanGetStages({ db, caller, args: { sprintId } }: Call<{ sprintId: number }>) {
+  return getStages(db, caller, sprintId);
+}
 
-  'tasks.api.scrum.kanban.getStages': (ctx) => {
-    const { sprintId } = bindParams(ctx.params, [{ name: 'sprintId', type: 'int', required: true }]);
-    return getStages(ctx.app.store.db, ctx.caller, sprintId as number);
-  },
+function kanbanDeleteStage({ db, caller, args: { stageId } }: Call<{ stageId: number }>) {
+  return deleteStage(db, caller, stageId);
+}
 
-  'tasks.api.scrum.kanban.deleteStage': (ctx) => {
-    const { stageId } = bindParams(ctx.params, [{ name: 'stageId', type: 'int', required: true }]);
-    return swallowed(ctx, () => inTransaction(ctx, (db) => deleteStage(db, ctx.caller, stageId as number)));
-  },
+function kanbanAddTask({ db, caller, args }: Call<{ sprintId: number; taskId: number; stageId: number }>) {
+  return addTaskToStage(db, caller, args);
+}
 
-  'tasks.api.scrum.kanban.addTask': (ctx) => {
-    const p = bindParams(ctx.params, [
-      { name: 'sprintId', type: 'int', required: true },
-      { name: 'taskId', type: 'int', required: true },
-      { name: 'stageId', type: 'int', required: true },
-    ]);
-    return swallowed(ctx, () =>
-      inTransaction(ctx, (db) =>
-        addTaskToStage(db, ctx.caller, { sprintId: p.sprintId as number, taskId: p.taskId as number, stageId: p.stageId as number }),
-      ),
-    );
-  },
-
-  'tasks.api.scrum.kanban.deleteTask': (ctx) => {
-    const p = bindParams(ctx.params, [
-      { name: 'sprintId', type: 'int', required: true },
-      { name: 'taskId', type: 'int', required: true },
-    ]);
-    return swallowed(ctx, () =>
-      inTransaction(ctx, (db) => deleteTaskFromBoard(db, ctx.caller, { sprintId: p.sprintId as number, taskId: p.taskId as number })),
-    );
-  },
-
-  'tasks.api.scrum.kanban.getFields': () => KANBAN_FIELDS,
-});
+function kanbanDeleteTask({ db, caller, args }: Call<{ sprintId: number; taskId: number }>) {
+  return deleteTaskFromBoard(db, caller, args);
+}

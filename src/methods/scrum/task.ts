@@ -1,10 +1,15 @@
 /** tasks.api.scrum.task.* (scrum-api.md C5): the Scrum attributes of a task, addressed by the task id. */
-import { bindParams } from '../../protocol/binding.js';
 import { isNumeric, own, toFloat } from '../../core/php.js';
-import { family } from '../../protocol/registry.js';
+import { constant, method, type Call, type MethodSpec, type PhpArray } from '../../protocol/method.js';
 import { SCRUM_TASK_FIELDS, getScrumTask, updateScrumTask } from '../../domain/scrum/scrumTask.js';
 import { intIfPresent, numericInt, stringOnly } from '../fieldReaders.js';
-import { inTransaction } from '../transaction.js';
+import { SCRUM, byId, byIdWithFields } from './common.js';
+
+export const scrumTaskMethods: MethodSpec[] = [
+  method({ name: 'tasks.api.scrum.task.update', ...SCRUM, params: byIdWithFields, transaction: true, handler: scrumTaskUpdate }),
+  method({ name: 'tasks.api.scrum.task.get', ...SCRUM, params: byId, handler: scrumTaskGet }),
+  constant({ name: 'tasks.api.scrum.task.getFields', ...SCRUM, answer: SCRUM_TASK_FIELDS }),
+];
 
 /** `sortFloat` when numeric, else `sort` when numeric, both read as floats (fractions kept); null when neither. */
 function sortInput(fields: unknown): number | null {
@@ -14,29 +19,18 @@ function sortInput(fields: unknown): number | null {
   return isNumeric(sort) ? toFloat(sort) : null;
 }
 
-export const scrumTaskMethods = family(['task'], {
-  'tasks.api.scrum.task.update': (ctx) => {
-    const { id, fields } = bindParams(ctx.params, [
-      { name: 'id', type: 'int', required: true },
-      { name: 'fields', type: 'array', required: true },
-    ]);
-    return inTransaction(ctx, (db) =>
-      updateScrumTask(db, ctx.caller, {
-        id: id as number,
-        entityId: intIfPresent(fields, 'entityId'),
-        storyPoints: stringOnly(fields, 'storyPoints'),
-        epicId: numericInt(fields, 'epicId'),
-        sort: sortInput(fields),
-        createdBy: numericInt(fields, 'createdBy'),
-        modifiedBy: numericInt(fields, 'modifiedBy'),
-      }),
-    );
-  },
+function scrumTaskUpdate({ db, caller, args: { id, fields } }: Call<{ id: number; fields: PhpArray }>) {
+  return updateScrumTask(db, caller, {
+    id,
+    entityId: intIfPresent(fields, 'entityId'),
+    storyPoints: stringOnly(fields, 'storyPoints'),
+    epicId: numericInt(fields, 'epicId'),
+    sort: sortInput(fields),
+    createdBy: numericInt(fields, 'createdBy'),
+    modifiedBy: numericInt(fields, 'modifiedBy'),
+  });
+}
 
-  'tasks.api.scrum.task.get': (ctx) => {
-    const { id } = bindParams(ctx.params, [{ name: 'id', type: 'int', required: true }]);
-    return getScrumTask(ctx.app.store.db, ctx.caller, id as number);
-  },
-
-  'tasks.api.scrum.task.getFields': () => SCRUM_TASK_FIELDS,
-});
+function scrumTaskGet({ db, caller, args: { id } }: Call<{ id: number }>) {
+  return getScrumTask(db, caller, id);
+}

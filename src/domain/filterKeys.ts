@@ -30,6 +30,7 @@ export function valueList(v: unknown): unknown[] {
   return isPhpArray(v) ? phpValues(v) : [v];
 }
 
+/** A SQL boolean expression. (The parsed filter of the Scrum lists is a different thing: `FilterTree` in scrum/listQuery.ts.) */
 export type Cond = RawBuilder<SqlBool>;
 
 export const TRUE: Cond = sql<SqlBool>`1 = 1`;

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
+import { Errors } from '../core/errors.js';
 import { hashSecret } from '../secrets.js';
 import type { Database, OauthAppTable } from '../store/schema.js';
 
@@ -14,17 +15,6 @@ export const CODE_TTL = 30;
 
 export type OauthApp = Selectable<OauthAppTable>;
 
-export class OauthError extends Error {
-  constructor(
-    readonly error: 'invalid_grant' | 'invalid_request' | 'invalid_client',
-    readonly description: string,
-  ) {
-    super(description);
-  }
-  get status(): number {
-    return this.error === 'invalid_client' ? 401 : 400;
-  }
-}
 
 function token(): string {
   return randomBytes(24).toString('hex');
@@ -60,10 +50,10 @@ export async function findApp(db: Kysely<Database>, clientId: string): Promise<O
 }
 
 async function checkClient(db: Kysely<Database>, clientId: unknown, clientSecret: unknown): Promise<OauthApp> {
-  if (typeof clientId !== 'string' || clientId === '') throw new OauthError('invalid_request', 'client_id is missing');
+  if (typeof clientId !== 'string' || clientId === '') throw Errors.oauth.clientIdMissing();
   const app = await findApp(db, clientId);
   if (!app || app.active !== 'Y' || typeof clientSecret !== 'string' || hashSecret(clientSecret) !== app.client_secret_hash) {
-    throw new OauthError('invalid_client', 'Invalid client credentials');
+    throw Errors.oauth.invalidClient();
   }
   return app;
 }
@@ -114,18 +104,18 @@ export async function issueTokens(
 export async function grant(db: Kysely<Database>, p: Record<string, unknown>, now: number): Promise<TokenPair> {
   const grantType = p.grant_type;
   if (grantType !== 'authorization_code' && grantType !== 'refresh_token') {
-    throw new OauthError('invalid_request', 'grant_type must be authorization_code or refresh_token');
+    throw Errors.oauth.unknownGrantType();
   }
   const app = await checkClient(db, p.client_id, p.client_secret);
   if (grantType === 'authorization_code') {
-    if (typeof p.code !== 'string' || p.code === '') throw new OauthError('invalid_request', 'code is missing');
+    if (typeof p.code !== 'string' || p.code === '') throw Errors.oauth.codeMissing();
     const hash = hashSecret(p.code);
     // Single use: the code is deleted by the same statement that reads it.
     const row = await db.deleteFrom('oauth_codes').where('code_hash', '=', hash).where('app_id', '=', app.id).returningAll().executeTakeFirst();
-    if (!row || row.expires_at <= now) throw new OauthError('invalid_grant', 'Invalid authorization code');
+    if (!row || row.expires_at <= now) throw Errors.oauth.invalidCode();
     return issueTokens(db, app, row.user_id, row.scopes, now);
   }
-  if (typeof p.refresh_token !== 'string' || p.refresh_token === '') throw new OauthError('invalid_request', 'refresh_token is missing');
+  if (typeof p.refresh_token !== 'string' || p.refresh_token === '') throw Errors.oauth.refreshTokenMissing();
   const used = await db
     .updateTable('oauth_tokens')
     .set({ refreshed: 'Y' })
@@ -134,7 +124,7 @@ export async function grant(db: Kysely<Database>, p: Record<string, unknown>, no
     .where('refreshed', '=', 'N')
     .returningAll()
     .executeTakeFirst();
-  if (!used || used.refresh_expires_at <= now) throw new OauthError('invalid_grant', 'Invalid refresh token');
+  if (!used || used.refresh_expires_at <= now) throw Errors.oauth.invalidRefreshToken();
   return issueTokens(db, app, used.user_id, used.scopes, now);
 }
 

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Updateable } from 'kysely';
 import type { Log } from '../app.js';
 import type { PortalTime } from '../core/portalTime.js';
-import { RestError, methodError } from '../core/errors.js';
+import { Errors } from '../core/errors.js';
 import { hasKey, isPhpArray, own, phpValues, toInt, toStr } from '../core/php.js';
 import type { Caller } from '../core/call.js';
 import type { Database, TaskTable } from '../store/schema.js';
@@ -18,7 +18,7 @@ import { lockParent } from '../store/rowLocks.js';
 import { onTaskAdded, onTaskDeleted, onTaskGroupChanged, onTaskStatusChanged, scrumPlacement, type CouplingContext } from './scrum/taskCoupling.js';
 import { TaskAccess, actionAllowed, actionMap, canInGroup, type StatusAction } from './taskAccess.js';
 import { fieldValue, lowerCamel, tagsBlock, type LoadedTask, type Selection, type TaskRow } from './taskFields.js';
-import { formattedName } from './users.js';
+import { formattedName, userExists } from './users.js';
 
 /** Everything a task operation needs: the store (inside the call's transaction), the caller, the clock. */
 export interface TaskContext {
@@ -28,27 +28,6 @@ export interface TaskContext {
   now: number;
   time: PortalTime;
   log?: Log;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Errors (platform.md §8.3.2, §8.6, §8.7, §8.8)
-
-/** Field validation: ERROR_CORE with the message followed by `<br>` (platform.md §2.2). */
-export function validationError(message: string): RestError {
-  return new RestError('ERROR_CORE', `${message}<br>`, 400);
-}
-
-/** tasks.task.add refused (`unverified:` product text; platform.md §8.3.2 recommends `Access denied.`). */
-export function createDenied(): RestError {
-  return new RestError('ERROR_TASK_CREATE_ACCESS_DENIED', 'Access denied.', 400);
-}
-
-export function actionNotAllowed(): RestError {
-  return methodError('Action on the task is not allowed');
-}
-
-export function deleteDenied(): RestError {
-  return new RestError('1048582', 'No access to delete the task', 400);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -285,11 +264,6 @@ export async function accessOf(ctx: TaskContext, task: LoadedTask): Promise<Task
 // ---------------------------------------------------------------------------------------------
 // Validation (platform.md §8.3.2, §8.6)
 
-async function userExists(db: Kysely<Database>, id: number): Promise<boolean> {
-  const r = await db.selectFrom('users').select('id').where('id', '=', id).executeTakeFirst();
-  return r !== undefined;
-}
-
 /** Existing users among the ids, in the given order (participants that are not users are dropped). */
 async function existingUsers(db: Kysely<Database>, ids: readonly number[]): Promise<number[]> {
   if (ids.length === 0) return [];
@@ -328,33 +302,33 @@ async function isSelfOrDescendant(db: Kysely<Database>, taskId: number, candidat
 async function validate(ctx: TaskContext, input: TaskInput, existing?: TaskRow): Promise<void> {
   const adding = existing === undefined;
   if (adding || input.title !== undefined) {
-    if ((input.title ?? '') === '') throw validationError('Task title is not specified');
+    if ((input.title ?? '') === '') throw Errors.task.titleMissing();
   }
   // 1–6 only (1 is read as 2); 7, the legacy "declined", is refused as well (platform.md §3.7.1)
-  if (input.status !== undefined && (input.status < 1 || input.status > 6)) throw validationError('Incorrect status');
+  if (input.status !== undefined && (input.status < 1 || input.status > 6)) throw Errors.task.incorrectStatus();
   if (input.parentId !== undefined && input.parentId > 0) {
-    if (existing && input.parentId === existing.id) throw validationError('Cannot bind the node to itself');
-    if (!(await parentReadable(ctx, input.parentId))) throw validationError('Task specified in the "Parent Task" field not found');
+    if (existing && input.parentId === existing.id) throw Errors.task.parentIsSelf();
+    if (!(await parentReadable(ctx, input.parentId))) throw Errors.task.parentNotFound();
     if (existing && (await isSelfOrDescendant(ctx.db, existing.id, input.parentId))) {
-      throw validationError('Creating cyclic links in tasks is prohibited');
+      throw Errors.task.cyclicParent();
     }
   }
   if (adding || input.responsibleId !== undefined) {
     const r = input.responsibleId ?? 0;
-    if (r <= 0) throw validationError('Responsible person not specified');
-    if (!(await userExists(ctx.db, r))) throw validationError('User specified in the "Responsible" field not found');
+    if (r <= 0) throw Errors.task.responsibleMissing();
+    if (!(await userExists(ctx.db, r))) throw Errors.task.responsibleNotFound();
   }
   if (input.createdBy !== undefined && input.createdBy > 0 && !(await userExists(ctx.db, input.createdBy))) {
     // `unverified:` not in the platform spec's list; a creator that is no user would leave a dangling id.
     // Checked with the other members, after the responsible person.
-    throw validationError('User specified in the "Created By" field not found');
+    throw Errors.task.creatorNotFound();
   }
   const planPassed = input.dates.start_date_plan !== undefined || input.dates.end_date_plan !== undefined;
   if (adding || planPassed) {
     const start = input.dates.start_date_plan !== undefined ? input.dates.start_date_plan : (existing?.start_date_plan ?? null);
     const end = input.dates.end_date_plan !== undefined ? input.dates.end_date_plan : (existing?.end_date_plan ?? null);
     if (start !== null && end !== null && end < start) {
-      throw validationError('The end date in scheduling is earlier than the start date');
+      throw Errors.task.planEndBeforeStart();
     }
   }
 }
@@ -410,11 +384,11 @@ export async function addTask(ctx: TaskContext, fields: unknown): Promise<number
   const { db, caller, now } = ctx;
   const input = readTaskFields(fields, ctx.time, now);
   const createdBy = input.createdBy !== undefined && input.createdBy > 0 ? input.createdBy : caller.userId;
-  if (!caller.isAdmin && createdBy !== caller.userId && input.responsibleId !== caller.userId) throw createDenied();
+  if (!caller.isAdmin && createdBy !== caller.userId && input.responsibleId !== caller.userId) throw Errors.task.createDenied();
   const groupId = input.groupId ?? 0;
   // The group cannot be deleted until this transaction ends; one deleted meanwhile is gone (rowLocks.ts).
   if (groupId > 0) await lockParent(db, 'sonet_groups', groupId, 'key share');
-  if (groupId > 0 && !(await canInGroup(db, caller, groupId, 'create_tasks'))) throw createDenied();
+  if (groupId > 0 && !(await canInGroup(db, caller, groupId, 'create_tasks'))) throw Errors.task.createDenied();
   await validate(ctx, input);
 
   const status = input.status === undefined || input.status === 1 ? 2 : input.status;
@@ -471,17 +445,17 @@ export async function addTask(ctx: TaskContext, fields: unknown): Promise<number
 export async function updateTask(ctx: TaskContext, taskId: number, fields: unknown): Promise<void> {
   const { db, caller, now } = ctx;
   const task = await loadTask(db, taskId);
-  if (!task) throw actionNotAllowed();
+  if (!task) throw Errors.task.actionNotAllowed();
   const access = await accessOf(ctx, task);
-  if (!access.canRead()) throw actionNotAllowed();
+  if (!access.canRead()) throw Errors.task.actionNotAllowed();
   const input = readTaskFields(fields, ctx.time, now);
   if (!access.canEdit()) {
     // The responsible person may change the status and nothing else.
-    if (!access.canChangeStatus() || input.keys.some((k) => k !== 'STATUS')) throw actionNotAllowed();
+    if (!access.canChangeStatus() || input.keys.some((k) => k !== 'STATUS')) throw Errors.task.actionNotAllowed();
   }
   if (input.groupId !== undefined && input.groupId !== task.group_id && input.groupId > 0) {
     await lockParent(db, 'sonet_groups', input.groupId, 'key share');
-    if (!(await canInGroup(db, caller, input.groupId, 'create_tasks'))) throw actionNotAllowed();
+    if (!(await canInGroup(db, caller, input.groupId, 'create_tasks'))) throw Errors.task.actionNotAllowed();
   }
   await validate(ctx, input, task);
   if (input.keys.length === 0) return; // `fields: {}` changes nothing (`unverified:`)
@@ -524,9 +498,9 @@ export async function updateTask(ctx: TaskContext, taskId: number, fields: unkno
 /** tasks.task.start/pause/defer/complete/renew (platform.md §8.8). */
 export async function changeStatus(ctx: TaskContext, taskId: number, action: StatusAction): Promise<void> {
   const task = await loadTask(ctx.db, taskId);
-  if (!task) throw actionNotAllowed();
+  if (!task) throw Errors.task.actionNotAllowed();
   const access = await accessOf(ctx, task);
-  if (!actionAllowed(access, action, task.status)) throw actionNotAllowed();
+  if (!actionAllowed(access, action, task.status)) throw Errors.task.actionNotAllowed();
   const to =
     action === 'start' ? 3
     : action === 'pause' ? 2
@@ -549,8 +523,8 @@ export async function changeStatus(ctx: TaskContext, taskId: number, action: Sta
 export async function deleteTask(ctx: TaskContext, taskId: number): Promise<void> {
   const { db } = ctx;
   const task = await loadTask(db, taskId);
-  if (!task) throw deleteDenied();
-  if (!(await accessOf(ctx, task)).canDelete()) throw deleteDenied();
+  if (!task) throw Errors.task.deleteDenied();
+  if (!(await accessOf(ctx, task)).canDelete()) throw Errors.task.deleteDenied();
   await db.updateTable('tasks').set({ parent_id: task.parent_id }).where('parent_id', '=', taskId).execute();
   await onTaskDeleted(coupling(ctx), taskId);
   await db.deleteFrom('task_members').where('task_id', '=', taskId).execute();

@@ -1,5 +1,7 @@
 /** Users: creation, existence and lookup (platform.md §3.6). */
 import type { Kysely, Selectable } from 'kysely';
+import { UserRecordMessages } from '../core/errors.js';
+import { isUniqueViolation } from '../store/dialectErrors.js';
 import type { Database, UserTable, UserTextField } from '../store/schema.js';
 import { userColumn } from '../store/schema.js';
 import { preparedQuery } from '../store/prepared.js';
@@ -19,7 +21,7 @@ export interface NewUser {
 
 export class DuplicateEmailError extends Error {
   constructor() {
-    super('A user with this email already exists');
+    super(UserRecordMessages.duplicateEmail);
   }
 }
 
@@ -54,7 +56,7 @@ export async function createUser(db: Kysely<Database>, u: NewUser, now: number):
     const r = await db.insertInto('users').values(row as never).returning('id').executeTakeFirstOrThrow();
     return r.id;
   } catch (e) {
-    if (/unique/i.test(String((e as Error).message))) throw new DuplicateEmailError();
+    if (isUniqueViolation(e)) throw new DuplicateEmailError();
     throw e;
   }
 }
@@ -115,7 +117,7 @@ export async function updateUser(db: Kysely<Database>, id: number, c: UserChange
     const r = await db.updateTable('users').set(set as never).where('id', '=', id).executeTakeFirst();
     return Number(r.numUpdatedRows) > 0;
   } catch (e) {
-    if (/unique/i.test(String((e as Error).message))) throw new DuplicateEmailError();
+    if (isUniqueViolation(e)) throw new DuplicateEmailError();
     throw e;
   }
 }

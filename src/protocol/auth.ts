@@ -7,7 +7,7 @@ import { findAccessToken } from '../domain/oauth.js';
 import { memoized } from '../core/memo.js';
 import { hashSecret } from '../secrets.js';
 import { preparedQuery } from '../store/prepared.js';
-import { Errors, RestError } from '../core/errors.js';
+import { Errors } from '../core/errors.js';
 import type { Caller } from '../core/call.js';
 import type { MethodDef } from './registry.js';
 
@@ -79,7 +79,7 @@ export async function authenticateWebhook(
 export async function authenticateToken(app: App, token: string, method: MethodDef, now: number): Promise<Caller> {
   const row = await findAccessToken(app.store.db, token);
   if (!row) throw Errors.invalidToken();
-  if (row.appActive !== 'Y') throw new RestError('APPLICATION_NOT_FOUND', 'Application not found', 401);
+  if (row.appActive !== 'Y') throw Errors.applicationNotFound();
   if (row.expires_at <= now) throw Errors.expiredToken();
   const scopes = scopeList(row.scopes);
   if (!hasScope(scopes, method)) throw Errors.insufficientScope('token');

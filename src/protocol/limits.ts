@@ -7,7 +7,7 @@
 import { sql } from 'kysely';
 import type { App } from '../app.js';
 import type { LimitSettings } from '../config.js';
-import { RestError } from '../core/errors.js';
+import { Errors } from '../core/errors.js';
 import type { Caller } from '../core/call.js';
 
 export const LIMIT_PRESETS: Record<'bitrix' | 'enterprise', LimitSettings> = {
@@ -20,13 +20,9 @@ export const RECORD_THRESHOLD = 0.1;
 const WINDOW_MINUTES = 10;
 const BUCKET_TTL = 600;
 
-export function queryLimitExceeded(): RestError {
-  return new RestError('QUERY_LIMIT_EXCEEDED', 'Too many requests', 503);
-}
+export const queryLimitExceeded = Errors.queryLimitExceeded;
 
-export function operationTimeLimit(): RestError {
-  return new RestError('OPERATION_TIME_LIMIT', 'Method is blocked due to operation time limit.', 429);
-}
+export const operationTimeLimit = Errors.operationTimeLimit;
 
 /**
  * One request against the leaky bucket: drain by elapsed time, refuse without counting when the level

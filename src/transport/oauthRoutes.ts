@@ -4,7 +4,8 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../app.js';
-import { grant, OauthError } from '../domain/oauth.js';
+import { grant } from '../domain/oauth.js';
+import { RestError } from '../core/errors.js';
 import { parsePhpQuery } from '../protocol/formDecoding.js';
 import { nowSeconds } from '../core/portalTime.js';
 import { decodeBody, mergeParams } from './requestBody.js';
@@ -40,7 +41,7 @@ export function registerOauthRoutes(app: App, fastify: FastifyInstance): void {
         status: 'L',
       });
     } catch (e) {
-      if (e instanceof OauthError) return reply.code(e.status).send({ error: e.error, error_description: e.description });
+      if (e instanceof RestError) return reply.code(e.status).send(e.body());
       throw e;
     }
   };

@@ -137,16 +137,18 @@ export function buildServer(app: App, registry: MethodRegistry, fastify: Fastify
     if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
       // A request the HTTP layer could not read (bad content length, aborted body, …). Fastify's
       // messages may quote the URL: the code names the problem, never the request.
-      return send(reply, { status: 400, body: { error: 'INVALID_REQUEST', error_description: requestProblem(err) }, xml: false });
+      const e = Errors.invalidRequest(requestProblem(err));
+      return send(reply, { status: e.status, body: e.body(), xml: false });
     }
     req.log.error({ err }, 'unhandled error');
     const r = errorResponse(app, err);
     return send(reply, { ...r, xml: false });
   });
 
-  fastify.setNotFoundHandler((_req, reply) =>
-    reply.code(404).type('application/json; charset=utf-8').send({ error: 'NOT_FOUND', error_description: 'Not found' }),
-  );
+  fastify.setNotFoundHandler((_req, reply) => {
+    const e = Errors.notFound();
+    return reply.code(e.status).type('application/json; charset=utf-8').send(e.body());
+  });
   return fastify;
 }
 
@@ -201,13 +203,14 @@ const REST_HEADER_LINES = Object.entries(REST_HEADERS)
  */
 function clientError(this: FastifyInstance, err: Error & { code?: string }, socket: Socket): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
-  const [status, text, description] =
+  const [e, text] =
     err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-      ? [408, 'Request Timeout', 'Request timeout']
+      ? [Errors.requestTimeout(), 'Request Timeout']
       : err.code === 'HPE_HEADER_OVERFLOW'
-        ? [431, 'Request Header Fields Too Large', 'Request header fields too large']
-        : [400, 'Bad Request', 'Bad request'];
-  const body = JSON.stringify({ error: 'INVALID_REQUEST', error_description: description });
+        ? [Errors.headersTooLarge(), 'Request Header Fields Too Large']
+        : [Errors.badRequest(), 'Bad Request'];
+  const status = e.status;
+  const body = JSON.stringify(e.body());
   this.log.debug({ code: err.code }, 'malformed HTTP request');
   if (socket.writable) {
     socket.write(

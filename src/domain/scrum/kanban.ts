@@ -6,7 +6,7 @@
  * HTTP 200 `false` unless strict mode is on (B9).
  */
 import type { Kysely, Updateable } from 'kysely';
-import { methodError } from '../../core/errors.js';
+import { Errors } from '../../core/errors.js';
 import { hasKey, isNumeric, own, toInt, toStr } from '../../core/php.js';
 import type { Caller } from '../../core/call.js';
 import type { Database, KanbanStageTable } from '../../store/schema.js';
@@ -26,9 +26,6 @@ import {
   type StageType,
 } from './board.js';
 import { getEntity, type EntityRow } from './entities.js';
-
-const SYSTEM_ERROR = 'System error';
-const TASK_NOT_IN_GROUP = 'Task not found. The task must be with GROUP_ID';
 
 /** A `type` input: only the exact, case-sensitive names count. */
 function stageType(v: unknown): StageType | null {
@@ -69,10 +66,10 @@ async function taskOfGroup(db: Kysely<Database>, taskId: number, groupId: number
 
 /** The stage and the entity its sprint id points at (update/delete, steps 2–4). */
 async function loadStage(db: Kysely<Database>, caller: Caller, stageId: number): Promise<StageRow> {
-  if (stageId === 0) throw methodError('Stage id not found');
+  if (stageId === 0) throw Errors.scrum.stageIdNotFound();
   const stage = await getStage(db, stageId);
-  if (!stage) throw methodError('Stage not found');
-  if (!(await readableEntity(db, caller, stage.entity_id))) throw methodError('Access denied');
+  if (!stage) throw Errors.scrum.stageNotFound();
+  if (!(await readableEntity(db, caller, stage.entity_id))) throw Errors.scrum.accessDenied();
   return stage;
 }
 
@@ -81,12 +78,12 @@ async function loadStage(db: Kysely<Database>, caller: Caller, stageId: number):
 
 export async function addStage(db: Kysely<Database>, caller: Caller, fields: unknown): Promise<number> {
   const sprintId = hasKey(fields, 'sprintId') ? toInt(own(fields, 'sprintId')) : 0;
-  if (sprintId === 0) throw methodError('Sprint id not found');
+  if (sprintId === 0) throw Errors.scrum.sprintIdNotFound();
   const entity = await getEntity(db, sprintId); // a backlog id is accepted as well
-  if (!entity) throw methodError('Sprint not found');
-  if (!(await canReadGroup(db, caller, entity.group_id))) throw methodError('Access denied');
+  if (!entity) throw Errors.scrum.sprintNotFound();
+  if (!(await canReadGroup(db, caller, entity.group_id))) throw Errors.scrum.accessDenied();
   const name = own(fields, 'name');
-  if (typeof name !== 'string') throw methodError('Incorrect name format');
+  if (typeof name !== 'string') throw Errors.scrum.incorrectStageName();
   const sortInput = own(fields, 'sort');
   try {
     return await insertStage(db, {
@@ -97,7 +94,7 @@ export async function addStage(db: Kysely<Database>, caller: Caller, fields: unk
       color: hasKey(fields, 'color') ? toStr(own(fields, 'color')) : '00C4FB',
     });
   } catch {
-    throw methodError(SYSTEM_ERROR);
+    throw Errors.scrum.systemError();
   }
 }
 
@@ -112,7 +109,7 @@ export async function updateStage(db: Kysely<Database>, caller: Caller, stageId:
   const sprintId = own(fields, 'sprintId');
   if (isNumeric(sprintId)) {
     const target = toInt(sprintId);
-    if (!(await readableEntity(db, caller, target))) throw methodError('Incorrect sprintId value');
+    if (!(await readableEntity(db, caller, target))) throw Errors.scrum.incorrectSprintId();
     set.entity_id = target; // the stage's task links go with it untouched
   }
   const color = own(fields, 'color');
@@ -125,7 +122,7 @@ export async function updateStage(db: Kysely<Database>, caller: Caller, stageId:
     try {
       await db.updateTable('kanban_stages').set(set).where('id', '=', stageId).execute();
     } catch {
-      throw methodError(SYSTEM_ERROR);
+      throw Errors.scrum.systemError();
     }
   }
   return true;
@@ -135,10 +132,10 @@ export async function updateStage(db: Kysely<Database>, caller: Caller, stageId:
 // getStages (C3.3)
 
 export async function getStages(db: Kysely<Database>, caller: Caller, sprintId: number) {
-  if (sprintId === 0) throw methodError('Sprint id not found');
+  if (sprintId === 0) throw Errors.scrum.sprintIdNotFound();
   const entity = await getEntity(db, sprintId);
-  if (!entity || entity.entity_type !== 'sprint') throw methodError('Sprint not found');
-  if (!(await canReadGroup(db, caller, entity.group_id))) throw methodError('Access denied');
+  if (!entity || entity.entity_type !== 'sprint') throw Errors.scrum.sprintNotFound();
+  if (!(await canReadGroup(db, caller, entity.group_id))) throw Errors.scrum.accessDenied();
   return (await boardStages(db, sprintId)).map(stageObject);
 }
 
@@ -149,7 +146,7 @@ export async function deleteStage(db: Kysely<Database>, caller: Caller, stageId:
   const stage = await loadStage(db, caller, stageId);
   // Any link counts, tasks in the recycle bin included.
   const link = await db.selectFrom('kanban_task_stages').select('id').where('stage_id', '=', stageId).limit(limitLiteral(1)).executeTakeFirst();
-  if (link) throw methodError('Stage has tasks');
+  if (link) throw Errors.scrum.stageHasTasks();
   try {
     // The reference clears the entry column's type before deleting it.
     if (stage.system_type === 'NEW') await db.updateTable('kanban_stages').set({ system_type: '' }).where('id', '=', stageId).execute();
@@ -161,7 +158,7 @@ export async function deleteStage(db: Kysely<Database>, caller: Caller, stageId:
       .executeTakeFirst();
     if (Number(r.numDeletedRows) !== 1) throw new Error('stage not deleted');
   } catch {
-    throw methodError(SYSTEM_ERROR);
+    throw Errors.scrum.systemError();
   }
   return true;
 }
@@ -175,21 +172,21 @@ export async function addTaskToStage(
   input: { sprintId: number; taskId: number; stageId: number },
 ): Promise<true> {
   const { sprintId, taskId, stageId } = input;
-  if (sprintId === 0) throw methodError('Sprint id not found');
-  if (taskId === 0) throw methodError('Task id not found');
-  if (stageId === 0) throw methodError('Stage id not found');
+  if (sprintId === 0) throw Errors.scrum.sprintIdNotFound();
+  if (taskId === 0) throw Errors.scrum.taskIdNotFound();
+  if (stageId === 0) throw Errors.scrum.stageIdNotFound();
   const entity = await getEntity(db, sprintId); // sprint or backlog
-  if (!entity) throw methodError('Sprint not found');
-  if (!(await canReadGroup(db, caller, entity.group_id))) throw methodError('Access denied');
+  if (!entity) throw Errors.scrum.sprintNotFound();
+  if (!(await canReadGroup(db, caller, entity.group_id))) throw Errors.scrum.accessDenied();
   // Any stage: it need not belong to this sprint's board (K-7).
-  if (!(await getStage(db, stageId))) throw methodError('Stage not found');
-  if (!(await taskOfGroup(db, taskId, entity.group_id))) throw methodError(TASK_NOT_IN_GROUP);
+  if (!(await getStage(db, stageId))) throw Errors.scrum.stageNotFound();
+  if (!(await taskOfGroup(db, taskId, entity.group_id))) throw Errors.scrum.taskNotInGroup();
   try {
     // Other links of the task stay, and the task's STAGE_ID is not updated (C3.5). Linking a task to a
     // stage it already is on keeps the link and answers true (`unverified:` the reference may say false).
     await linkTask(db, taskId, stageId);
   } catch {
-    throw methodError(SYSTEM_ERROR);
+    throw Errors.scrum.systemError();
   }
   return true;
 }
@@ -199,19 +196,19 @@ export async function addTaskToStage(
 
 export async function deleteTaskFromBoard(db: Kysely<Database>, caller: Caller, input: { sprintId: number; taskId: number }): Promise<true> {
   const { sprintId, taskId } = input;
-  if (sprintId === 0) throw methodError('Sprint id not found');
-  if (taskId === 0) throw methodError('Task id not found');
+  if (sprintId === 0) throw Errors.scrum.sprintIdNotFound();
+  if (taskId === 0) throw Errors.scrum.taskIdNotFound();
   const entity = await getEntity(db, sprintId);
-  if (!entity) throw methodError('Sprint not found');
-  if (!(await canReadGroup(db, caller, entity.group_id))) throw methodError('Access denied');
-  if (!(await taskOfGroup(db, taskId, entity.group_id))) throw methodError(TASK_NOT_IN_GROUP);
+  if (!entity) throw Errors.scrum.sprintNotFound();
+  if (!(await canReadGroup(db, caller, entity.group_id))) throw Errors.scrum.accessDenied();
+  if (!(await taskOfGroup(db, taskId, entity.group_id))) throw Errors.scrum.taskNotInGroup();
   try {
     if ((await unlinkFromBoard(db, taskId, sprintId)) > 0) {
       await db.updateTable('tasks').set({ stage_id: 0 }).where('id', '=', taskId).execute();
     }
   } catch {
     // The reference records no message here; strict mode reports this one.
-    throw methodError(SYSTEM_ERROR);
+    throw Errors.scrum.systemError();
   }
   return true;
 }

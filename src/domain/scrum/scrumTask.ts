@@ -4,7 +4,7 @@
  * (`SOURCE_ID`).
  */
 import type { Kysely, Selectable, Updateable } from 'kysely';
-import { methodError } from '../../core/errors.js';
+import { Errors } from '../../core/errors.js';
 import type { Caller } from '../../core/call.js';
 import type { Database, ScrumItemTable } from '../../store/schema.js';
 import { limitLiteral, preparedQuery } from '../../store/prepared.js';
@@ -69,29 +69,29 @@ function sortValue(v: number): number {
 
 export async function updateScrumTask(db: Kysely<Database>, caller: Caller, input: ScrumTaskUpdateInput): Promise<true> {
   const { id, entityId, storyPoints, epicId, sort, createdBy, modifiedBy } = input;
-  if (id === 0) throw methodError('Task id not found');
+  if (id === 0) throw Errors.scrum.taskIdNotFound();
   // 3–4: the target entity must be readable; its group is G
   let group = 0;
   if (entityId !== 0) {
     // The target cannot be deleted until this transaction ends; one deleted meanwhile is gone (rowLocks.ts).
     await lockParent(db, 'scrum_entities', entityId, 'key share');
     const target = await getEntity(db, entityId);
-    if (!target || !(await canReadGroup(db, caller, target.group_id))) throw methodError('Access denied');
+    if (!target || !(await canReadGroup(db, caller, target.group_id))) throw Errors.scrum.accessDenied();
     group = target.group_id;
   }
   let item = await itemOfTask(db, id);
   if (!item) {
     // 5: the item is created — in the target entity, which must be in the task's own group
-    if (entityId === 0) throw methodError('Entity id not found');
+    if (entityId === 0) throw Errors.scrum.entityIdNotFound();
     const task = await canReadTask(db, caller, id);
-    if (!task.readable) throw methodError('Task not found.');
-    if (!(await canReadGroup(db, caller, task.groupId)) || task.groupId !== group) throw methodError('Access denied');
-    if (createdBy !== null && !(await userExists(db, createdBy))) throw methodError('createdBy user not found');
+    if (!task.readable) throw Errors.scrum.taskNotReadable();
+    if (!(await canReadGroup(db, caller, task.groupId)) || task.groupId !== group) throw Errors.scrum.accessDenied();
+    if (createdBy !== null && !(await userExists(db, createdBy))) throw Errors.scrum.createdByNotFound();
     const author = createdBy ?? 0;
     // The storage refuses an item without author (step 5.e).
-    if (author <= 0) throw methodError('Item not created');
+    if (author <= 0) throw Errors.scrum.itemNotCreated();
     const sortFloat = sort !== null ? sortValue(sort) : (await smallestSort(db)) / 2;
-    if (!Number.isFinite(sortFloat)) throw methodError('Item not created');
+    if (!Number.isFinite(sortFloat)) throw Errors.scrum.itemNotCreated();
     try {
       const r = await db
         .insertInto('scrum_items')
@@ -111,12 +111,12 @@ export async function updateScrumTask(db: Kysely<Database>, caller: Caller, inpu
       item = (await db.selectFrom('scrum_items').selectAll().where('id', '=', r.id).executeTakeFirst())!;
     } catch {
       // a storage failure, e.g. another request created the task's item first (one item per task)
-      throw methodError('Item not created');
+      throw Errors.scrum.itemNotCreated();
     }
   } else {
     // 6: the item's current entity must be readable; its group is G
     const current = await getEntity(db, item.entity_id);
-    if (!current || !(await canReadGroup(db, caller, current.group_id))) throw methodError('Access denied');
+    if (!current || !(await canReadGroup(db, caller, current.group_id))) throw Errors.scrum.accessDenied();
     group = current.group_id;
   }
   const set: Updateable<ScrumItemTable> = {};
@@ -127,23 +127,23 @@ export async function updateScrumTask(db: Kysely<Database>, caller: Caller, inpu
   // 9: an epic of another group is refused; an unknown one unlinks
   if (epicId !== null) {
     const epic = await getEpic(db, epicId);
-    if (epic && epic.group_id !== group) throw methodError('Epic not found');
+    if (epic && epic.group_id !== group) throw Errors.scrum.epicNotFound();
     set.epic_id = epic ? epic.id : 0;
   }
   // 10
   if (sort !== null) set.sort_float = sortValue(sort);
   // 11–12
-  if (createdBy !== null && !(await userExists(db, createdBy))) throw methodError('createdBy user not found');
-  if (modifiedBy !== null && !(await userExists(db, modifiedBy))) throw methodError('modifiedBy user not found');
+  if (createdBy !== null && !(await userExists(db, createdBy))) throw Errors.scrum.createdByNotFound();
+  if (modifiedBy !== null && !(await userExists(db, modifiedBy))) throw Errors.scrum.modifiedByNotFound();
   if (createdBy !== null && createdBy !== 0) set.created_by = createdBy;
   if (modifiedBy !== null && modifiedBy !== 0) set.modified_by = modifiedBy;
   // 13: a value the storage cannot hold (an infinite sort) fails the update
-  if (set.sort_float !== undefined && !Number.isFinite(set.sort_float)) throw methodError('Unable to update task');
+  if (set.sort_float !== undefined && !Number.isFinite(set.sort_float)) throw Errors.scrum.taskNotUpdated();
   if (Object.keys(set).length > 0) {
     try {
       await db.updateTable('scrum_items').set(set).where('id', '=', item.id).execute();
     } catch {
-      throw methodError('Unable to update task');
+      throw Errors.scrum.taskNotUpdated();
     }
   }
   // 14 (a "moved to sprint/backlog" entry in the task history) is not kept by this server.
@@ -154,14 +154,14 @@ export async function updateScrumTask(db: Kysely<Database>, caller: Caller, inpu
 // get (C5.2)
 
 export async function getScrumTask(db: Kysely<Database>, caller: Caller, id: number) {
-  if (id === 0) throw methodError('Task id not found');
+  if (id === 0) throw Errors.scrum.taskIdNotFound();
   const item = await itemOfTask(db, id);
-  if (!item) throw methodError('Task not found');
+  if (!item) throw Errors.scrum.taskNotFound();
   const entity = await getEntity(db, item.entity_id);
-  if (!entity) throw methodError('Access denied');
+  if (!entity) throw Errors.scrum.accessDenied();
   // The relaxed check of task.get: group read access, or read access to the task itself (A5.1).
   if (!(await canReadGroup(db, caller, entity.group_id)) && !(await canReadTask(db, caller, id)).readable) {
-    throw methodError('Access denied');
+    throw Errors.scrum.accessDenied();
   }
   return scrumTaskObject(item);
 }

@@ -7,10 +7,11 @@
  * fails the task call: each one runs under a savepoint, and an effect that cannot be applied is rolled
  * back to that savepoint and skipped (platform.md §9).
  */
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Log } from '../../app.js';
 import type { Database } from '../../store/schema.js';
 import { lockParent } from '../../store/rowLocks.js';
+import { underSavepoint } from '../../store/savepoint.js';
 import { getGroup } from '../groups.js';
 import { getActiveSprintOfGroup, getBacklogOfGroup, getEntity, moveItemsToTop, type EntityRow } from './entities.js';
 
@@ -32,24 +33,10 @@ export interface CouplingContext {
   log?: Log;
 }
 
-let savepointCounter = 0;
-
-/**
- * Runs one effect under a savepoint of the surrounding transaction. SAVEPOINT / ROLLBACK TO /
- * RELEASE are the same statements in SQLite and PostgreSQL; on PostgreSQL the savepoint also keeps
- * a failed statement from aborting the task call's transaction.
- */
+/** Runs one effect under a savepoint of the task call's transaction; an effect that fails is rolled back alone, logged and skipped. */
 async function bestEffort(ctx: CouplingContext, what: string, fn: () => Promise<void>): Promise<void> {
-  const name = sql.id(`scrum_coupling_${++savepointCounter}`);
-  await sql`savepoint ${name}`.execute(ctx.db);
-  try {
-    await fn();
-    await sql`release savepoint ${name}`.execute(ctx.db);
-  } catch (e) {
-    await sql`rollback to savepoint ${name}`.execute(ctx.db);
-    await sql`release savepoint ${name}`.execute(ctx.db);
-    ctx.log?.warn({ err: e }, `Scrum effect skipped: ${what}`);
-  }
+  const outcome = await underSavepoint(ctx.db, fn);
+  if (!outcome.ok) ctx.log?.warn({ err: outcome.error }, `Scrum effect skipped: ${what}`);
 }
 
 export async function isScrumGroup(db: Kysely<Database>, groupId: number): Promise<boolean> {

@@ -134,9 +134,3 @@ export async function moveAllItems(db: Kysely<Database>, fromEntityId: number, t
   const items = await orderedItems(db, fromEntityId).execute();
   await moveItemsToTop(db, items.map((i) => i.id), toEntityId);
 }
-
-/** Whether a failure came from a unique index (an invariant held by the database). */
-export function isUniqueViolation(e: unknown): boolean {
-  const err = e as { code?: string; message?: string };
-  return err?.code === '23505' || err?.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed/i.test(err?.message ?? '');
-}

@@ -27,8 +27,6 @@ export type EpicRow = Selectable<ScrumEpicTable>;
 export const EPIC_NAME_MAX = 255;
 export const EPIC_COLOR_MAX = 18;
 
-export const FILES_NOT_ATTACHED = 'Epic files not attached';
-
 function length(s: string): number {
   return [...s].length;
 }

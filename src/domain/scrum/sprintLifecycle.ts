@@ -4,7 +4,8 @@
  */
 import type { Kysely } from 'kysely';
 import type { PortalTime } from '../../core/portalTime.js';
-import { methodError } from '../../core/errors.js';
+import { Errors } from '../../core/errors.js';
+import { isUniqueViolation } from '../../store/dialectErrors.js';
 import type { Caller } from '../../core/call.js';
 import type { Database } from '../../store/schema.js';
 import { canReadGroup, canStartSprint, getGroup, lockGroup } from '../groups.js';
@@ -18,7 +19,7 @@ import {
   placeTask,
   type StageRow,
 } from './board.js';
-import { getActiveSprintOfGroup, getBacklogOfGroup, isUniqueViolation, moveItemsToTop, sprintObject, type EntityRow } from './entities.js';
+import { getActiveSprintOfGroup, getBacklogOfGroup, moveItemsToTop, sprintObject, type EntityRow } from './entities.js';
 import { loadSprint } from './sprint.js';
 
 /** Status of a completed task (Appendix "Constants"). */
@@ -26,8 +27,6 @@ export const TASK_COMPLETED = 5;
 
 /** Length of the fallback sprint of `complete` when the group has no default (the product UI's 2 weeks). */
 export const FALLBACK_SPRINT_DURATION = 1_209_600;
-
-export const UNABLE_TO_START = 'Unable to start sprint';
 
 /**
  * Why the start procedure stopped (the reference's internal reasons; REST reports "Unable to start
@@ -142,12 +141,12 @@ function stageMapping(lastStages: readonly StageRow[], stages: readonly StageRow
  * reference does, and report "Unable to start sprint" afterwards.
  */
 export async function startSprint(db: Kysely<Database>, caller: Caller, time: PortalTime, now: number, id: number): Promise<StartOutcome> {
-  await lockGroup(db, (await loadSprint(db, id, 'Sprint id not found')).group_id);
+  await lockGroup(db, (await loadSprint(db, id, Errors.scrum.sprintIdNotFound)).group_id);
   // read again under the lock: a concurrent start may have just committed
-  const sprint = await loadSprint(db, id, 'Sprint id not found');
-  if (sprint.status !== 'planned') throw methodError('Sprint must be planned');
-  if (!(await canStartSprint(db, caller, sprint.group_id))) throw methodError('Access denied');
-  if (!(await canReadGroup(db, caller, sprint.group_id))) throw methodError('Access denied');
+  const sprint = await loadSprint(db, id, Errors.scrum.sprintIdNotFound);
+  if (sprint.status !== 'planned') throw Errors.scrum.sprintMustBePlanned();
+  if (!(await canStartSprint(db, caller, sprint.group_id))) throw Errors.scrum.accessDenied();
+  if (!(await canReadGroup(db, caller, sprint.group_id))) throw Errors.scrum.accessDenied();
   const groupId = sprint.group_id;
 
   // 2. one active sprint per group (the unique index below holds it under concurrency as well)
@@ -204,7 +203,7 @@ export async function startSprint(db: Kysely<Database>, caller: Caller, time: Po
   } catch (e) {
     // Another writer (sprint.add/update do not take the group lock) activated a sprint of the group
     // meanwhile: the database holds one active sprint per group. Thrown, so the whole call is rolled back.
-    if (isUniqueViolation(e)) throw methodError(UNABLE_TO_START);
+    if (isUniqueViolation(e)) throw Errors.scrum.sprintNotStarted();
     throw e;
   }
   return { ok: true, sprint: sprintObject({ ...sprint, status: 'active', sort: 0 }, time, now) };
@@ -215,12 +214,12 @@ export async function startSprint(db: Kysely<Database>, caller: Caller, time: Po
 
 /** The checks of `sprint.complete` (steps 2–5); returns the group's active sprint. */
 export async function sprintToComplete(db: Kysely<Database>, caller: Caller, groupId: number): Promise<EntityRow> {
-  if (groupId === 0) throw methodError('Group id not found');
+  if (groupId === 0) throw Errors.scrum.groupIdNotFound();
   await lockGroup(db, groupId);
   const sprint = Number.isSafeInteger(groupId) ? await getActiveSprintOfGroup(db, groupId) : undefined;
-  if (!sprint) throw methodError('Sprint not found');
-  if (!(await canStartSprint(db, caller, groupId))) throw methodError('Access denied');
-  if (!(await canReadGroup(db, caller, groupId))) throw methodError('Access denied');
+  if (!sprint) throw Errors.scrum.sprintNotFound();
+  if (!(await canStartSprint(db, caller, groupId))) throw Errors.scrum.accessDenied();
+  if (!(await canReadGroup(db, caller, groupId))) throw Errors.scrum.accessDenied();
   return sprint;
 }
 
@@ -253,12 +252,6 @@ async function createNextSprint(db: Kysely<Database>, caller: Caller, groupId: n
     .executeTakeFirstOrThrow();
   return r.id;
 }
-
-/**
- * The message strict mode reports for a failed completion procedure; the reference records none
- * (it answers `null`, B9), so this text is scrumd's own.
- */
-export const UNABLE_TO_COMPLETE = 'Unable to complete sprint';
 
 /** A failure inside the completion procedure, as opposed to the checks before it. */
 export class CompletionFailure extends Error {

@@ -12,7 +12,7 @@ import type { Kysely } from 'kysely';
 import { RestError } from '../core/errors.js';
 import { hasKey, type PhpMap } from '../core/php.js';
 import type { Database } from '../store/schema.js';
-import { isParentGone, isRetryable } from '../methods/transaction.js';
+import { isParentGone, isRetryable } from '../store/dialectErrors.js';
 import { convertParam, invalidParam, missingParam, type ParamType } from './binding.js';
 import type { CallContext } from './registry.js';
 

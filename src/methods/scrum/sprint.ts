@@ -5,7 +5,7 @@ import { CommitThenFail, constant, method, param, swallow, type Call, type Metho
 import { SPRINT_FIELDS, addSprint, deleteSprint, getSprint, listSprints, updateSprint } from '../../domain/scrum/sprint.js';
 import { CompletionFailure, completeSprint, sprintToComplete, startSprint } from '../../domain/scrum/sprintLifecycle.js';
 import { intIfPresent, numericInt, strIfPresent, stringOnly } from '../fieldReaders.js';
-import { isRetryable } from '../transaction.js';
+import { isRetryable } from '../../store/dialectErrors.js';
 import { SCRUM, byId, byIdWithFields, withFields } from './common.js';
 
 export const sprintMethods: MethodSpec[] = [

@@ -144,6 +144,9 @@ describe('fuzzing', () => {
         const path = '/rest/' + segs.map((s) => encodeURIComponent(s)).join('/');
         const r = await toReply(await fetch(`${t.origin}${path}`));
         assert.ok(r.status < 500, `${path}: ${r.status} ${r.text.slice(0, 200)}`);
+        // A client resolves dot segments before sending (`/rest/..` is sent as `/`): such a path is no
+        // REST path, and GET / answers the home page, not an envelope.
+        if (!new URL(path, t.origin).pathname.toLowerCase().startsWith('/rest')) return;
         if (r.headers.get('content-type')?.startsWith('text/xml')) assert.ok(r.text.startsWith('<response>'), `${path}: ${r.text.slice(0, 200)}`);
         else assert.ok(r.body && typeof r.body === 'object', `${path}: ${r.text.slice(0, 200)}`);
       }),

@@ -18,9 +18,9 @@ import { sql } from 'kysely';
 import { defaultConfig } from '../src/config.js';
 import { startServer } from '../src/serve.js';
 import { testDatabase, type TestDatabase } from './helpers/database.js';
+import { CLI, cliEnv, serveProcess, stopProcess, type ServeProcess } from './helpers/cliProcess.js';
 import { ADMIN_SECRET, rawCall, type Reply } from './helpers/harness.js';
 
-const CLI = ['--import', 'tsx', 'src/cli.ts'];
 const dir = mkdtempSync(join(tmpdir(), 'scrumd-faults-'));
 const children: ChildProcess[] = [];
 const databases: TestDatabase[] = [];
@@ -32,47 +32,8 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const e: NodeJS.ProcessEnv = { ...process.env, ...extra };
-  for (const k of ['HOST', 'PORT', 'SCRUMD_DATABASE', 'SCRUMD_WEBHOOK_SECRET', 'SCRUMD_TIMEZONE', 'SCRUMD_LOG_LEVEL', 'SCRUMD_HTTPS']) if (!(k in extra)) delete e[k];
-  return e;
-}
-
-/** Starts `scrumd serve`; resolves once ready, with everything it prints (stdout and stderr). */
-function serve(args: string[]): Promise<{ proc: ChildProcess; origin: string; output: () => string }> {
-  const proc = spawn(process.execPath, [...CLI, 'serve', '--host', '127.0.0.1', '--port', '0', ...args], {
-    env: env({ SCRUMD_WEBHOOK_SECRET: ADMIN_SECRET }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(proc);
-  let out = '';
-  proc.stdout!.on('data', (d) => (out += d));
-  proc.stderr!.on('data', (d) => (out += d));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ready line: ${out}`)), 60_000);
-    const check = () => {
-      const m = /listening on (\S+)/.exec(out);
-      if (m && /Webhook: .*\n/.test(out)) {
-        clearTimeout(timer);
-        proc.stdout!.off('data', check);
-        resolve({ proc, origin: m[1]!, output: () => out });
-      }
-    };
-    proc.stdout!.on('data', check);
-    proc.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`exited ${code}: ${out}`));
-    });
-  });
-}
-
-function stop(proc: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    proc.removeAllListeners('exit');
-    if (proc.exitCode !== null) return resolve();
-    proc.on('exit', () => resolve());
-    proc.kill('SIGTERM');
-  });
+function serve(args: string[]): Promise<ServeProcess> {
+  return serveProcess(args, { SCRUMD_WEBHOOK_SECRET: ADMIN_SECRET }, children);
 }
 
 /** pino lines at error level (50) or above. */
@@ -109,7 +70,7 @@ describe('the database file under a running server', () => {
     }
     // what is read is still answered (the open file is still readable)
     assert.equal((await rawCall(`${W}/user.current`, {}, 'get')).status, 200);
-    await stop(s.proc);
+    await stopProcess(s.proc);
     const errors = errorLines(s.output());
     assert.ok(
       errors.some((e) => /was deleted while scrumd had it open; writes are refused/.test(e.msg)),
@@ -126,10 +87,10 @@ describe('the database file under a running server', () => {
     // the files deleted behind its back (`scrumd reset` now goes through the running server's control
     // API instead) and a new database made by the command line at the same path
     for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
-    const added = spawnSync(process.execPath, [...CLI, 'user', 'add', '--email', 'new@example.com', '--database', db], { env: env(), encoding: 'utf8' });
+    const added = spawnSync(process.execPath, [...CLI, 'user', 'add', '--email', 'new@example.com', '--database', db], { env: cliEnv(), encoding: 'utf8' });
     assert.equal(added.status, 0, added.stderr);
     assertInternalError(await rawCall(`${W}/sonet_group.create`, { NAME: 'After', SCRUM_MASTER_ID: 1 }, 'json'), 'after replace');
-    await stop(s.proc);
+    await stopProcess(s.proc);
     assert.ok(errorLines(s.output()).some((e) => /was replaced while scrumd had it open/.test(e.msg)), s.output());
   });
 
@@ -138,12 +99,12 @@ describe('the database file under a running server', () => {
     const db = join(data, 'scrumd.db');
     // a genuine first start (with --https, which makes tls/) says nothing of the kind
     const first = await serve(['--database', db, '--https']);
-    await stop(first.proc);
+    await stopProcess(first.proc);
     assert.doesNotMatch(first.output(), /missing/);
     assert.ok(existsSync(join(data, 'tls')));
     for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
     const second = await serve(['--database', db, '--https']);
-    await stop(second.proc);
+    await stopProcess(second.proc);
     const line = second
       .output()
       .split('\n')
@@ -212,7 +173,7 @@ describe('a server that cannot start', () => {
   }
 
   function start(args: string[]) {
-    return spawnSync(process.execPath, [...CLI, 'serve', ...args], { env: env(), encoding: 'utf8', timeout: 60_000 });
+    return spawnSync(process.execPath, [...CLI, 'serve', ...args], { env: cliEnv(), encoding: 'utf8', timeout: 60_000 });
   }
 
   /** Exit code 1, one line on stderr naming the problem, no stack trace; with --log-level debug, the stack. */

@@ -10,9 +10,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { CLI, cliEnv, serveProcess, stopProcess } from './helpers/cliProcess.js';
 import { testDatabase, type TestDatabase } from './helpers/database.js';
 
-const CLI = ['--import', 'tsx', 'src/cli.ts'];
 const dir = mkdtempSync(join(tmpdir(), 'scrumd-logs-'));
 const children: ChildProcess[] = [];
 const databases: TestDatabase[] = [];
@@ -21,12 +21,6 @@ after(async () => {
   for (const d of databases) await d.drop();
   rmSync(dir, { recursive: true, force: true });
 });
-
-function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const e: NodeJS.ProcessEnv = { ...process.env, ...extra };
-  for (const k of ['HOST', 'PORT', 'SCRUMD_DATABASE', 'SCRUMD_WEBHOOK_SECRET', 'SCRUMD_TIMEZONE', 'SCRUMD_LOG_LEVEL']) if (!(k in extra)) delete e[k];
-  return e;
-}
 
 /** A database location: a SQLite file, or a fresh PostgreSQL database when the tests run on PostgreSQL. */
 async function database(name: string): Promise<string> {
@@ -37,42 +31,9 @@ async function database(name: string): Promise<string> {
 }
 
 function run(args: string[]) {
-  const r = spawnSync(process.execPath, [...CLI, ...args], { env: env(), encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [...CLI, ...args], { env: cliEnv(), encoding: 'utf8', timeout: 60_000 });
   assert.equal(r.status, 0, r.stderr);
   return r.stdout;
-}
-
-/** Starts `scrumd serve`; resolves once ready, with everything it printed so far and later. */
-function serve(args: string[], extra: Record<string, string>): Promise<{ proc: ChildProcess; origin: string; output: () => string }> {
-  const proc = spawn(process.execPath, [...CLI, 'serve', '--host', '127.0.0.1', '--port', '0', ...args], { env: env(extra), stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(proc);
-  let out = '';
-  proc.stdout!.on('data', (d) => (out += d));
-  proc.stderr!.on('data', (d) => (out += d));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ready line: ${out}`)), 30_000);
-    const check = () => {
-      const m = /listening on (\S+)/.exec(out);
-      if (m && /Webhook: .*\n/.test(out)) {
-        clearTimeout(timer);
-        proc.stdout!.off('data', check);
-        resolve({ proc, origin: m[1]!, output: () => out });
-      }
-    };
-    proc.stdout!.on('data', check);
-    proc.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`exited ${code}: ${out}`));
-    });
-  });
-}
-
-function stop(proc: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    proc.removeAllListeners('exit');
-    proc.on('exit', () => resolve());
-    proc.kill('SIGTERM');
-  });
 }
 
 for (const level of ['info', 'debug']) {
@@ -83,7 +44,7 @@ for (const level of ['info', 'debug']) {
     const app = JSON.parse(run(['app', 'add', '--title', 'Logs', '--database', db]));
     const tokens = JSON.parse(run(['token', '--client-id', app.client_id, '--user', '1', '--database', db]));
     const code = run(['app', 'code', '--client-id', app.client_id, '--user', '1', '--database', db]).trim();
-    const s = await serve(['--database', db, '--log-level', level], { SCRUMD_WEBHOOK_SECRET: SECRET });
+    const s = await serveProcess(['--database', db, '--log-level', level], { SCRUMD_WEBHOOK_SECRET: SECRET }, children);
     const o = s.origin;
     const W = `${o}/rest/1/${SECRET}`;
     const json = (body: unknown): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -117,7 +78,7 @@ for (const level of ['info', 'debug']) {
     }
     const exchanged = await fetch(`${o}/oauth/token/?grant_type=refresh_token&client_id=${app.client_id}&client_secret=${app.client_secret}&refresh_token=${tokens.refresh_token}`);
     assert.ok(exchanged.status === 200 || exchanged.status === 400);
-    await stop(s.proc);
+    await stopProcess(s.proc);
     // The ready lines print user 1's webhook URL on purpose (README: the secret fixed in the
     // environment is the one to use); everything else is log.
     const log = s

@@ -381,7 +381,7 @@ export async function openStore(location: string, options: StoreOptions = {}): P
     // read inside a transaction is remembered (no `writes`): it may not be committed.
     transactionReader = { read: (source, parameters) => prepare(source).all(parameters) };
   }
-  const migrator = new Migrator({ db, provider: new ScrumdMigrations(dialect) });
+  const migrator = new Migrator({ db, provider: new ScrumdMigrations(dialect), allowUnorderedMigrations: true /* 005 came after 006 */ });
   const { error } = await migrator.migrateToLatest();
   if (error) {
     await db.destroy();

@@ -47,6 +47,8 @@ export interface Config {
   controlToken?: string;
   /** `--no-control`: no control API (`/_scrumd/…` answers 404), for self-hosted production */
   noControl?: boolean;
+  /** the request journal's size (last N calls; 0: off); default 1,000 */
+  journalSize?: number;
   /** a fixture document (JSON file) to load at start, replacing the state (src/control/state.ts) */
   fixture?: string;
 }

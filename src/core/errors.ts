@@ -88,6 +88,9 @@ export const Errors = {
   /** A path outside `/rest/` and `/oauth/`. */
   notFound: () => new RestError('NOT_FOUND', 'Not found', 404),
   queryLimitExceeded: () => new RestError('QUERY_LIMIT_EXCEEDED', 'Too many requests', 503),
+  /** An error a sandbox fault rule answers (src/control/faults.ts): code, description and status as the rule says. */
+  injectedFault: (code: unknown = 'SCRUMD_FAULT', description: unknown = 'Fault injected by the sandbox control API', status: unknown = 500) =>
+    new RestError(String(code), String(description), Number.isInteger(status) && (status as number) >= 400 && (status as number) <= 599 ? (status as number) : 500),
   operationTimeLimit: () => new RestError('OPERATION_TIME_LIMIT', 'Method is blocked due to operation time limit.', 429),
   missingParameter: (name: string) => new RestError('100', `Could not find value for parameter {${name}}`, 400),
   /** `rendered` is the value as PHP's string conversion shows it. */
@@ -251,5 +254,39 @@ export const Errors = {
     wrongEmail: () => userArgumentError('wrong_email'),
     /** user.add: the record's messages, one per line. */
     addRefused: (messages: readonly string[]) => userArgumentError(messages.join('\n')),
+  },
+
+  // --- event.* methods (spec events.md §4) -----------------------------------------------------
+  events: {
+    wrongAuthType: () => new RestError('WRONG_AUTH_TYPE', 'Current authorization type is denied for this method', 403),
+    /** `name` as the reference spells it (EVENT, HANDLER, PROCESS_ID) */
+    argumentNull: (name: string) => new RestError('ERROR_ARGUMENT', `Argument '${name}' is null or empty`, 400, { argument: name }),
+    eventTypeInvalid: () => new RestError('ERROR_ARGUMENT', 'Value must be one of {online|offline}', 400, { argument: 'EVENT_TYPE' }),
+    wrongHandlerUrl: () => new RestError('ERROR_WRONG_HANDLER_URL', 'Wrong handler URL', 400),
+    unsupportedProtocol: () => new RestError('ERROR_UNSUPPORTED_PROTOCOL', 'Unsupported handler protocol', 400),
+    eventNotFound: () => new RestError('ERROR_EVENT_NOT_FOUND', 'Event not found', 400),
+    offlineNotAllowed: () => new RestError('ERROR_ARGUMENT', 'Offline event cannot be registered for this event.', 400),
+    alreadyBound: () => new RestError('ERROR_CORE', 'Unable to set event handler: Handler already binded', 400),
+    /** `unverified:` a handler URL longer than the column's 255 characters */
+    handlerTooLong: () => new RestError('ERROR_CORE', 'Unable to set event handler: The handler URL is longer than 255 characters', 400),
+    limitNotPositive: () => new RestError('ERROR_ARGUMENT', 'Value must be positive integer', 400, { argument: 'LIMIT' }),
+    filterNotArray: () => new RestError('ERROR_ARGUMENT', 'The filter is not an array.', 400),
+    filterOperation: (op: string) => new RestError('ERROR_ARGUMENT', `Filter operation not allowed: ${op}`, 400),
+    filterField: (field: string) => new RestError('ERROR_ARGUMENT', `Filter field not allowed: ${field}`, 400),
+    orderNotArray: () => new RestError('ERROR_ARGUMENT', 'The order is not an array.', 400),
+    orderField: (field: string) => new RestError('ERROR_ARGUMENT', `Order field not allowed: ${field}`, 400),
+    orderDirection: () => new RestError('ERROR_ARGUMENT', 'Order direction should be one of {ASC|DESC}', 400),
+    filterValueType: (key: string) => new RestError('ERROR_ARGUMENT', `The value of an argument '${key}' has an invalid type`, 400, { argument: key }),
+    /** `argument` is `message_id`, or `messsage_id` (three s, sic) for a bad element */
+    messageIds: (argument: string) => new RestError('ERROR_ARGUMENT', 'Value must be array of MESSAGE_ID values', 400, { argument }),
+    recordIds: () => new RestError('ERROR_ARGUMENT', 'Value must be array of integers', 400, { argument: 'id' }),
+  },
+
+  // --- the web board under /_scrumd/board/ (src/transport/boardRoutes.ts) ----------------------
+  board: {
+    signInRequired: () => new RestError('BOARD_SIGN_IN_REQUIRED', 'Sign in to the board first', 401),
+    sessionExpired: () => new RestError('BOARD_SESSION_EXPIRED', 'The board session has expired: sign in again', 401),
+    csrfRefused: () => new RestError('BOARD_CSRF_REFUSED', 'The request lacks the board session CSRF token or comes from another origin', 403),
+    wrongPassword: () => new RestError('BOARD_WRONG_PASSWORD', 'Wrong user or password', 401),
   },
 };

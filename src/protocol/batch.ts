@@ -3,7 +3,9 @@
  * with `$result[…]`-style references between them, per-command scope checks and halting.
  */
 import { hasScope } from './auth.js';
-import { execute } from './dispatch.js';
+import { execute, JOURNAL_ENTRY } from './dispatch.js';
+import { applyFault } from '../control/faults.js';
+import type { JournalRecord } from '../control/journal.js';
 import { preciseNow, timeBlock } from './envelope.js';
 import { Errors, RestError } from '../core/errors.js';
 import { parsePhpQuery } from './formDecoding.js';
@@ -110,6 +112,8 @@ async function runBatch(ctx: Call) {
   const halt = truthy(caseInsensitive(ctx.params, 'halt'));
   const out: Outcomes = { result: new OrderedMap(), error: new OrderedMap(), total: new OrderedMap(), next: new OrderedMap(), time: new OrderedMap() };
   const entries: [string, unknown][] = Array.isArray(cmd) ? cmd.map((c, i) => [String(i), c]) : isPhpArray(cmd) ? Object.entries(cmd) : [];
+  // the batch's own journal entry (absent when the journal is off): each command gets an entry linked to it
+  const parent = (ctx.params as unknown as Record<symbol, JournalRecord | undefined>)[JOURNAL_ENTRY];
   let slot = 0;
   for (const [key, command] of entries) {
     slot++;
@@ -120,10 +124,17 @@ async function runBatch(ctx: Call) {
       continue; // skipped silently: no entry in any map
     } else {
       const t0 = preciseNow();
+      let rec: JournalRecord | undefined;
       try {
         const noFragment = command.split('#')[0]!;
         const q = noFragment.indexOf('?');
         const name = (q >= 0 ? noFragment.slice(0, q) : noFragment).trim().toLowerCase();
+        if (parent) {
+          rec = ctx.app.journal.begin(ctx.app.clock.at(t0), name);
+          rec.batch = parent.id;
+          rec.command = key;
+          rec.credential = parent.credential;
+        }
         if (UNIMPLEMENTED_NOT_IN_BATCH.has(name)) throw Errors.batchMethodNotAllowed();
         const method = registry.resolve(name);
         if (method && !method.batch) throw Errors.batchMethodNotAllowed();
@@ -131,17 +142,31 @@ async function runBatch(ctx: Call) {
         if (!hasScope(ctx.caller.scopes, method)) throw Errors.batchInsufficientScope();
         const params = substitute(parsePhpQuery(q >= 0 ? noFragment.slice(q + 1) : ''), out) as PhpMap;
         for (const reserved of ['auth', 'access_token', 'auth_connector', 'aplogin', 'ap', 'state']) delete params[reserved];
+        if (rec) rec.params = { ...params };
+        // fault rules apply per command, under the command's method (src/control/faults.ts)
+        if (!ctx.app.faults.empty) {
+          const fault = ctx.app.faults.match(method.name, ctx.caller, true);
+          if (fault) await applyFault(fault);
+        }
         const r = await execute(ctx.app, registry, method, ctx.caller, params, ctx.now);
         out.result.set(key, r.result);
         if (r.total !== undefined) out.total.set(key, Math.trunc(r.total ?? 0));
         if (r.next !== undefined && r.next !== null) out.next.set(key, Math.trunc(r.next));
-        out.time.set(key, timeBlock(ctx.app.time, t0, preciseNow(), r.processing, r.operating, r.operatingResetAt));
+        out.time.set(key, timeBlock(ctx.app.time, ctx.app.clock.at(t0), ctx.app.clock.at(preciseNow()), r.processing, r.operating, r.operatingResetAt));
+        if (rec) rec.status = 200;
       } catch (e) {
         if (e instanceof RestError) failed = e;
         else {
           ctx.app.log.error({ err: e, command: maskUrl(command) }, 'unexpected failure in a batch command');
           failed = Errors.internal();
         }
+      }
+      if (rec) {
+        if (failed) {
+          rec.status = failed.status;
+          rec.error = failed.code;
+        }
+        rec.duration = Math.round((preciseNow() - t0) * 1e6) / 1e3;
       }
     }
     if (failed) {

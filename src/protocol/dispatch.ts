@@ -11,6 +11,14 @@ import { operatingAccount, operationTimeLimit, queryLimitExceeded, readOperating
 import { own, toInt, type PhpMap } from '../core/php.js';
 import { Page, type Caller } from '../core/call.js';
 import type { MethodDef, MethodRegistry } from './registry.js';
+import { credentialOf, view, type JournalRecord } from '../control/journal.js';
+import { applyFault } from '../control/faults.js';
+
+/**
+ * The journal entry of a call, on its parameters under a symbol (never enumerated, never serialized):
+ * `batch` finds its own entry there and links its commands' entries to it.
+ */
+export const JOURNAL_ENTRY = Symbol('scrumd journal entry');
 
 export interface IncomingCall {
   /** non-empty path segments after `/rest/`, percent-decoded */
@@ -30,6 +38,8 @@ export interface OutgoingResponse {
   status: number;
   body: Record<string, unknown>;
   xml: boolean;
+  /** a fault rule asks for the connection to be dropped without an answer */
+  drop?: boolean;
 }
 
 /** The answer for REST 3.0 paths on a classic-only server (protocol.md §1.5). */
@@ -95,9 +105,24 @@ export async function execute(
 }
 
 export async function dispatch(app: App, registry: MethodRegistry, call: IncomingCall): Promise<OutgoingResponse> {
+  // the portal's clock: the arrival time as the portal sees it (set/advanced/frozen by the control API)
+  const start = app.clock.at(call.start);
+  if (!app.journal.active) return dispatchCall(app, registry, call, start, undefined);
+  const rec = app.journal.begin(start, '');
+  const res = await dispatchCall(app, registry, call, start, rec);
+  rec.status = res.drop ? -1 : res.status; // -1: the connection was dropped, no answer sent
+  const err = res.body.error;
+  rec.error = typeof err === 'string' ? err : err && typeof err === 'object' ? String((err as { code?: unknown }).code ?? '') : res.drop ? 'DROPPED' : null;
+  rec.duration = Math.round((preciseNow() - call.start) * 1e6) / 1e3;
+  if (app.journal.logCalls) app.log.info({ call: view(rec, (s) => app.time.iso(s)) }, 'REST call');
+  return res;
+}
+
+async function dispatchCall(app: App, registry: MethodRegistry, call: IncomingCall, start: number, rec: JournalRecord | undefined): Promise<OutgoingResponse> {
   const seg = call.segments;
   const limits = app.config.limits;
-  if (limits && !(await takeRequest(app, limits, call.client, call.start))) {
+  if (rec) rec.params = call.params;
+  if (limits && !(await takeRequest(app, limits, call.client, start))) {
     return { status: 503, xml: false, body: queryLimitExceeded().body() };
   }
   if (seg[0]?.toLowerCase() === 'api') return restV3NotFound(seg[seg.length - 1] ?? '');
@@ -115,11 +140,12 @@ export async function dispatch(app: App, registry: MethodRegistry, call: Incomin
     }
     const norm = rawMethod === undefined ? undefined : normalizeMethodName(rawMethod);
     xml = norm?.xml ?? false;
+    if (rec) rec.method = norm?.name ?? '';
     delete params.state;
     const method = norm ? registry.resolve(norm.name) : undefined;
     if (!method) throw Errors.methodNotFound();
 
-    const now = Math.floor(call.start);
+    const now = Math.floor(start);
     let caller: Caller;
     const aplogin = own(params, 'aplogin');
     const ap = own(params, 'ap');
@@ -139,8 +165,17 @@ export async function dispatch(app: App, registry: MethodRegistry, call: Incomin
       delete params.auth_connector;
     }
 
+    if (rec) {
+      rec.credential = credentialOf(caller);
+      rec.params = { ...params };
+      Object.defineProperty(params, JOURNAL_ENTRY, { value: rec, enumerable: false });
+    }
+    if (!app.faults.empty) {
+      const fault = app.faults.match(method.name, caller, false);
+      if (fault && (await applyFault(fault))) return { status: 0, body: {}, xml, drop: true };
+    }
     const r = await execute(app, registry, method, caller, params, now);
-    const time = timeBlock(app.time, call.start, preciseNow(), r.processing, r.operating, r.operatingResetAt);
+    const time = timeBlock(app.time, start, app.clock.at(preciseNow()), r.processing, r.operating, r.operatingResetAt);
     return { status: 200, xml, body: successBody(r.result, time, r.next, r.total) };
   } catch (e) {
     return { ...errorResponse(app, e), xml };

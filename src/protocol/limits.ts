@@ -91,3 +91,24 @@ export async function recordOperating(app: App, account: string, seconds: number
     .onConflict((oc) => oc.columns(['account', 'minute']).doUpdateSet((eb) => ({ seconds: eb('operating_time.seconds', '+', seconds) })))
     .execute();
 }
+
+/**
+ * The sandbox control API's setter of a request-rate bucket: the level of the client address's bucket
+ * (0: empty; the threshold: the next request is refused), as of `now`.
+ */
+export async function setBucket(app: App, client: string, level: number, now: number): Promise<void> {
+  const key = `portal:${client}`;
+  await app.store.db
+    .insertInto('rate_buckets')
+    .values({ key, level, updated_at: now })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ level, updated_at: now }))
+    .execute();
+}
+
+/** The sandbox control API's setter of an operating-time account: `seconds` used in the window, as of `now`. */
+export async function setOperating(app: App, account: string, seconds: number, now: number): Promise<void> {
+  await app.store.db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('operating_time').where('account', '=', account).execute();
+    if (seconds > 0) await trx.insertInto('operating_time').values({ account, minute: Math.floor(now / 60), seconds, first_at: now }).execute();
+  });
+}

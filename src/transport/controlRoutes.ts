@@ -11,13 +11,15 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../app.js';
 import { ControlError, FIXTURE_FORMAT, FIXTURE_VERSION, PortalState } from '../control/state.js';
 import { controlTokenMatches, presentedControlToken } from '../control/token.js';
+import { parseFilter } from '../control/journal.js';
+import { setBucket, setOperating } from '../protocol/limits.js';
 
 export const CONTROL_PREFIX = '/_scrumd';
 
 /** The largest fixture a POST /_scrumd/fixture may carry (a 100,000-task portal is some 100 MB). */
 const FIXTURE_BODY_LIMIT = 1024 * 1024 * 1024;
 
-type Handler = (ctx: { state: PortalState; params: Record<string, string>; body: unknown }) => Promise<unknown>;
+type Handler = (ctx: { app: App; state: PortalState; params: Record<string, string>; query: Record<string, unknown>; body: unknown }) => Promise<unknown>;
 
 interface Operation {
   method: 'GET' | 'POST' | 'DELETE';
@@ -32,6 +34,10 @@ interface Operation {
   /** the JSON answer (OpenAPI schema) */
   answer: Record<string, unknown>;
   bodyLimit?: number;
+  /** query parameters (OpenAPI parameter objects) */
+  query?: Record<string, unknown>[];
+  /** kept in the server process: refused when several processes serve (--workers) */
+  processLocal?: true;
   handler: Handler;
 }
 
@@ -61,6 +67,95 @@ const FIXTURE = {
   },
   required: ['format', 'version', 'tables'],
 };
+
+const ID_PARAM = { name: 'id', in: 'path', required: true, description: 'the rule id', schema: { type: 'integer', minimum: 1 } };
+
+const JOURNAL_QUERY = [
+  { name: 'method', in: 'query', description: 'glob over the method name, case-insensitive (`tasks.api.scrum.*`, `batch`)', schema: { type: 'string' } },
+  { name: 'status', in: 'query', description: 'HTTP status (-1: connection dropped by a fault)', schema: { type: 'integer' } },
+  { name: 'error', in: 'query', description: 'error code ("" : successful calls only)', schema: { type: 'string' } },
+  { name: 'since', in: 'query', description: 'portal Unix seconds, inclusive', schema: { type: 'number' } },
+  { name: 'until', in: 'query', description: 'portal Unix seconds, inclusive', schema: { type: 'number' } },
+  { name: 'batch', in: 'query', description: 'the commands of this batch entry', schema: { type: 'integer' } },
+  { name: 'limit', in: 'query', description: 'the latest N entries only', schema: { type: 'integer', minimum: 0 } },
+];
+
+const JOURNAL_ENTRY = {
+  type: 'object',
+  properties: {
+    id: { type: 'integer' },
+    time: { type: 'number', description: 'portal Unix seconds of arrival' },
+    date: { type: 'string', description: 'the same in portal time, ISO 8601' },
+    credential: {
+      type: ['object', 'null'],
+      description: 'who called (null: not authenticated); never a secret',
+      properties: { type: { enum: ['webhook', 'oauth'] }, id: { type: 'integer', description: 'webhook id or OAuth application id' }, user: { type: 'integer' } },
+    },
+    method: { type: 'string' },
+    params: { type: 'object', description: 'the parameters as parsed, secrets replaced by ***' },
+    status: { type: 'integer', description: 'HTTP status; -1: the connection was dropped by a fault' },
+    error: { type: ['string', 'null'] },
+    duration: { type: 'number', description: 'milliseconds' },
+    batch: { type: 'integer', description: 'for a batch command: the id of the batch entry' },
+    command: { type: 'string', description: "for a batch command: the command's key" },
+  },
+};
+
+const CLOCK = {
+  type: 'object',
+  properties: {
+    result: {
+      type: 'object',
+      properties: { now: { type: 'number', description: 'portal Unix seconds' }, date: { type: 'string' }, offset: { type: 'number', description: 'portal − real, seconds' }, frozen: { type: 'boolean' } },
+    },
+  },
+};
+
+const FAULT_RULE = {
+  type: 'object',
+  description: 'exactly one of error, delay, drop',
+  properties: {
+    method: { type: 'string', description: 'glob over the method name; absent: every method' },
+    credential: { type: 'string', description: '"webhook:<id>", "oauth:<app id>" or "user:<id>"; absent: every credential' },
+    times: { type: 'integer', minimum: 1, description: 'answer this many times, then stop matching' },
+    probability: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
+    error: {
+      description: 'QUERY_LIMIT_EXCEEDED (503), OPERATION_TIME_LIMIT (429), expired_token (401), INTERNAL_SERVER_ERROR (500) as the portal answers them, or any {code, description, status}',
+      oneOf: [{ type: 'string' }, { type: 'object', properties: { code: { type: 'string' }, description: { type: 'string' }, status: { type: 'integer', minimum: 400, maximum: 599 } }, required: ['code'] }],
+    },
+    delay: { type: 'integer', minimum: 0, description: 'milliseconds before the real answer' },
+    drop: { type: 'boolean', const: true, description: 'destroy the connection without an answer' },
+  },
+};
+
+function clockAnswer(app: App) {
+  const c = app.clock.state();
+  return { result: { ...c, date: app.time.iso(c.now) } };
+}
+
+/** A time given as Unix seconds or an ISO 8601 string. */
+function timeArg(v: unknown, name: string): number {
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (typeof v === 'string' && v !== '') {
+    const n = Number(v);
+    if (Number.isFinite(n)) return n;
+    const ms = Date.parse(v);
+    if (Number.isFinite(ms)) return ms / 1000;
+  }
+  throw new ControlError(400, 'INVALID_TIME', `${name} is Unix seconds or an ISO 8601 date`);
+}
+
+function bodyOf(body: unknown): Record<string, unknown> {
+  return body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+}
+
+function filterOf(q: Record<string, unknown>) {
+  try {
+    return parseFilter(q);
+  } catch (e) {
+    throw new ControlError(400, 'INVALID_FILTER', (e as Error).message);
+  }
+}
 
 /** Every control operation. The OpenAPI document is made from this list: add an operation here only. */
 export const CONTROL_OPERATIONS: readonly Operation[] = [
@@ -146,6 +241,193 @@ export const CONTROL_OPERATIONS: readonly Operation[] = [
       return { result: true };
     },
   },
+  {
+    method: 'GET',
+    path: '/_scrumd/journal',
+    operationId: 'listJournal',
+    summary: 'the request journal (the last N REST calls, oldest first; a batch and each of its commands), filtered',
+    query: JOURNAL_QUERY,
+    processLocal: true,
+    answer: { type: 'object', properties: { result: { type: 'array', items: JOURNAL_ENTRY } }, required: ['result'] },
+    handler: async ({ app, query }) => ({ result: app.journal.list(filterOf(query), (s) => app.time.iso(s)) }),
+  },
+  {
+    method: 'GET',
+    path: '/_scrumd/journal/count',
+    operationId: 'countJournal',
+    summary: 'how many journal entries match (verification, like WireMock verify)',
+    query: JOURNAL_QUERY,
+    processLocal: true,
+    answer: { type: 'object', properties: { result: { type: 'integer' } }, required: ['result'] },
+    handler: async ({ app, query }) => ({ result: app.journal.count(filterOf(query)) }),
+  },
+  {
+    method: 'DELETE',
+    path: '/_scrumd/journal',
+    operationId: 'clearJournal',
+    summary: 'empty the request journal',
+    processLocal: true,
+    answer: OK,
+    handler: async ({ app }) => {
+      app.journal.clear();
+      return { result: true };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/_scrumd/clock',
+    operationId: 'getClock',
+    summary: "the portal's clock",
+    processLocal: true,
+    answer: CLOCK,
+    handler: async ({ app }) => clockAnswer(app),
+  },
+  {
+    method: 'POST',
+    path: '/_scrumd/clock/set',
+    operationId: 'setClock',
+    summary: "set the portal's clock (it keeps running from there unless frozen)",
+    body: { type: 'object', properties: { time: { type: ['number', 'string'], description: 'Unix seconds or ISO 8601' } }, required: ['time'] },
+    processLocal: true,
+    answer: CLOCK,
+    handler: async ({ app, body }) => {
+      app.clock.set(timeArg(bodyOf(body).time, 'time'));
+      return clockAnswer(app);
+    },
+  },
+  {
+    method: 'POST',
+    path: '/_scrumd/clock/advance',
+    operationId: 'advanceClock',
+    summary: "move the portal's clock forward (or back, negative) by seconds",
+    body: { type: 'object', properties: { seconds: { type: 'number' } }, required: ['seconds'] },
+    processLocal: true,
+    answer: CLOCK,
+    handler: async ({ app, body }) => {
+      const s = bodyOf(body).seconds;
+      if (typeof s !== 'number' || !Number.isFinite(s)) throw new ControlError(400, 'INVALID_TIME', 'seconds is a number');
+      app.clock.advance(s);
+      return clockAnswer(app);
+    },
+  },
+  {
+    method: 'POST',
+    path: '/_scrumd/clock/freeze',
+    operationId: 'freezeClock',
+    summary: "stop the portal's clock (at \"time\" when given, else where it stands)",
+    body: { type: 'object', properties: { time: { type: ['number', 'string'], description: 'Unix seconds or ISO 8601' } } },
+    processLocal: true,
+    answer: CLOCK,
+    handler: async ({ app, body }) => {
+      const t = bodyOf(body).time;
+      app.clock.freeze(t === undefined || t === null ? undefined : timeArg(t, 'time'));
+      return clockAnswer(app);
+    },
+  },
+  {
+    method: 'POST',
+    path: '/_scrumd/clock/release',
+    operationId: 'releaseClock',
+    summary: 'let a frozen clock run again from where it stands',
+    processLocal: true,
+    answer: CLOCK,
+    handler: async ({ app }) => {
+      app.clock.release();
+      return clockAnswer(app);
+    },
+  },
+  {
+    method: 'POST',
+    path: '/_scrumd/clock/reset',
+    operationId: 'resetClock',
+    summary: "back to real time",
+    processLocal: true,
+    answer: CLOCK,
+    handler: async ({ app }) => {
+      app.clock.reset();
+      return clockAnswer(app);
+    },
+  },
+  {
+    method: 'GET',
+    path: '/_scrumd/faults',
+    operationId: 'listFaults',
+    summary: 'the fault rules',
+    processLocal: true,
+    answer: { type: 'object', properties: { result: { type: 'array', items: FAULT_RULE } }, required: ['result'] },
+    handler: async ({ app }) => ({ result: app.faults.list() }),
+  },
+  {
+    method: 'POST',
+    path: '/_scrumd/faults',
+    operationId: 'addFault',
+    summary: 'add a fault rule (checked in order, first match answers; after authentication; per command in batch)',
+    body: FAULT_RULE,
+    processLocal: true,
+    answer: { type: 'object', properties: { result: FAULT_RULE }, required: ['result'] },
+    handler: async ({ app, body }) => ({ result: app.faults.add(body) }),
+  },
+  {
+    method: 'DELETE',
+    path: '/_scrumd/faults/{id}',
+    operationId: 'removeFault',
+    summary: 'remove a fault rule',
+    processLocal: true,
+    answer: OK,
+    handler: async ({ app, params }) => {
+      if (!app.faults.remove(Number(params.id))) throw new ControlError(404, 'FAULT_NOT_FOUND', `no fault rule ${params.id}`);
+      return { result: true };
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/_scrumd/faults',
+    operationId: 'clearFaults',
+    summary: 'remove every fault rule',
+    processLocal: true,
+    answer: OK,
+    handler: async ({ app }) => {
+      app.faults.clear();
+      return { result: true };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/_scrumd/limits/bucket',
+    operationId: 'setRateBucket',
+    summary: "set a client address's request-rate bucket (with --limits): level 0 is empty, the threshold refuses the next request",
+    body: { type: 'object', properties: { client: { type: 'string', description: 'the client address, e.g. 127.0.0.1' }, level: { type: 'number', minimum: 0 } }, required: ['client', 'level'] },
+    answer: OK,
+    handler: async ({ app, body }) => {
+      const b = bodyOf(body);
+      if (typeof b.client !== 'string' || b.client === '' || typeof b.level !== 'number' || !(b.level >= 0) || !Number.isFinite(b.level)) {
+        throw new ControlError(400, 'INVALID_LIMIT', 'client is an address and level a number ≥ 0');
+      }
+      await setBucket(app, b.client, b.level, app.clock.now());
+      return { result: true };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/_scrumd/limits/operating',
+    operationId: 'setOperatingTime',
+    summary: "set a credential's operating-time account of a method (with --limits): seconds used in the 10-minute window",
+    body: {
+      type: 'object',
+      properties: { credential: { type: 'string', description: '"webhook:<id>" or "oauth:<app id>"' }, method: { type: 'string' }, seconds: { type: 'number', minimum: 0 } },
+      required: ['credential', 'method', 'seconds'],
+    },
+    answer: OK,
+    handler: async ({ app, body }) => {
+      const b = bodyOf(body);
+      const cred = typeof b.credential === 'string' ? /^(webhook|oauth):(\d+)$/.exec(b.credential) : null;
+      if (!cred || typeof b.method !== 'string' || b.method === '' || typeof b.seconds !== 'number' || !(b.seconds >= 0) || !Number.isFinite(b.seconds)) {
+        throw new ControlError(400, 'INVALID_LIMIT', 'credential is "webhook:<id>" or "oauth:<app id>", method a method name and seconds a number ≥ 0');
+      }
+      await setOperating(app, `${cred[1]}:${cred[2]}:${b.method.toLowerCase()}`, b.seconds, app.clock.nowSeconds());
+      return { result: true };
+    },
+  },
 ];
 
 const ERROR = {
@@ -161,7 +443,7 @@ const ERROR = {
 export function openApiDocument(): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of CONTROL_OPERATIONS) {
-    const params = /\{name\}/.test(op.path) ? [NAME_PARAM] : [];
+    const params = [...(/\{name\}/.test(op.path) ? [NAME_PARAM] : []), ...(/\{id\}/.test(op.path) ? [ID_PARAM] : []), ...(op.query ?? [])];
     (paths[op.path] ??= {})[op.method.toLowerCase()] = {
       operationId: op.operationId,
       summary: op.summary,
@@ -172,7 +454,8 @@ export function openApiDocument(): Record<string, unknown> {
         200: { description: 'done', content: { 'application/json': { schema: op.answer } } },
         ...(op.auth === false ? {} : { 401: ERROR }),
         400: ERROR,
-        ...(params.length > 0 ? { 404: ERROR } : {}),
+        ...(/\{\w+\}/.test(op.path) ? { 404: ERROR } : {}),
+        ...(op.processLocal ? { 409: ERROR } : {}),
       },
     };
   }
@@ -181,7 +464,8 @@ export function openApiDocument(): Record<string, unknown> {
     info: {
       title: 'scrumd sandbox control API',
       version: '1',
-      description: 'Put a scrumd sandbox in a known state: reset, snapshots, fixtures. Off with --no-control.',
+      description:
+        'Put a scrumd sandbox in a known state (reset, snapshots, fixtures), see what was called (the request journal), move the clock and provoke faults. Off with --no-control.',
     },
     components: {
       securitySchemes: {
@@ -217,6 +501,9 @@ export function registerControlRoutes(app: App, fastify: FastifyInstance): void 
         if (op.auth !== false && !controlTokenMatches(presentedControlToken(req.headers), token)) {
           return problem(reply, 401, 'UNAUTHORIZED', 'the control API wants the control token: Authorization: Bearer <token> (printed at start, or SCRUMD_CONTROL_TOKEN)');
         }
+        if (op.processLocal && !app.config.soleProcess) {
+          return problem(reply, 409, 'NOT_SOLE_PROCESS', `${op.operationId}: the journal, clock and fault rules are kept in the server process; serve with one process (no --workers) to use them`);
+        }
         let body: unknown;
         const raw = req.body as Buffer | undefined;
         if (op.body && raw && raw.length > 0) {
@@ -227,7 +514,7 @@ export function registerControlRoutes(app: App, fastify: FastifyInstance): void 
           }
         }
         try {
-          const result = await op.handler({ state, params: (req.params ?? {}) as Record<string, string>, body });
+          const result = await op.handler({ app, state, params: (req.params ?? {}) as Record<string, string>, query: (req.query ?? {}) as Record<string, unknown>, body });
           return answer(reply, 200, result);
         } catch (e) {
           if (e instanceof ControlError) return problem(reply, e.status, e.code, e.message);

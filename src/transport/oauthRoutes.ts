@@ -7,7 +7,6 @@ import type { App } from '../app.js';
 import { grant } from '../domain/oauth.js';
 import { RestError } from '../core/errors.js';
 import { parsePhpQuery } from '../protocol/formDecoding.js';
-import { nowSeconds } from '../core/portalTime.js';
 import { decodeBody, mergeParams } from './requestBody.js';
 
 async function memberId(app: App): Promise<string> {
@@ -23,7 +22,7 @@ export function registerOauthRoutes(app: App, fastify: FastifyInstance): void {
     const params = mergeParams(query, body);
     reply.type('application/json; charset=utf-8').header('cache-control', 'no-store');
     try {
-      const now = nowSeconds();
+      const now = app.clock.nowSeconds(); // the portal's clock (sandbox: set/advanced by the control API)
       const pair = await app.store.db.transaction().execute((trx) => grant(trx, params, now));
       const host = req.headers.host ?? `${app.config.host}:${app.config.port}`;
       const origin = `${req.protocol}://${host}`;

@@ -1,6 +1,7 @@
 /**
  * The command line of the sandbox state: `scrumd reset`, `scrumd snapshot save|restore|list|delete`,
- * `scrumd fixture export|import`. The command line never changes a database under a running server
+ * `scrumd fixture export|import`; and `scrumd journal`, `scrumd clock …`, `scrumd faults …`, which only a running
+ * server has (they live in its process). The command line never changes a database under a running server
  * behind its back: when a server runs on the database (it wrote its file beside it, see
  * src/control/serverFile.ts, or `--server` names one) the command goes through its control API; when
  * one answers at the origin recorded in the database but cannot be asked (started with --no-control),
@@ -134,7 +135,7 @@ async function control(target: Target, method: string, path: string, body?: unkn
   }
   if (a.status === 200) return a.body;
   const err = a.body as { error?: string; error_description?: string } | undefined;
-  if (a.status === 404 && !err?.error?.startsWith('SNAPSHOT')) fail(`error: ${target.origin} has no control API (started with --no-control?)`);
+  if (a.status === 404 && !/^(SNAPSHOT|FAULT)_NOT_FOUND$/.test(err?.error ?? '')) fail(`error: ${target.origin} has no control API (started with --no-control?)`);
   return fail(`error: ${err?.error_description ?? a.text.slice(0, 200)} (HTTP ${a.status}${err?.error ? ` ${err.error}` : ''})`);
 }
 
@@ -164,6 +165,25 @@ function snapshotName(name: string): string {
 }
 
 const enc = encodeURIComponent;
+
+/** The running server for an operation only a server has (journal, clock, faults); exits when none runs. */
+async function liveServer(o: Where, what: string): Promise<Target> {
+  const target = await runningServer(o);
+  if (!target) fail(`error: no server runs on ${o.database}: the ${what} lives in a running server (start \`scrumd serve\`, or give --server <origin>)`);
+  return target;
+}
+
+/** A query string from the options that are set. */
+function query(o: Record<string, unknown>, names: string[]): string {
+  const q = new URLSearchParams();
+  for (const n of names) if (o[n] !== undefined) q.set(n, String(o[n]));
+  return q.size > 0 ? `?${q}` : '';
+}
+
+function printClock(answer: unknown): void {
+  const c = (answer as { result: { now: number; date: string; offset: number; frozen: boolean } }).result;
+  console.log(`${c.date}\t${c.now.toFixed(3)}\toffset ${Math.round(c.offset)} s${c.frozen ? '\tfrozen' : ''}`);
+}
 
 /** Adds `reset`, `snapshot …` and `fixture …` to the program. */
 export function registerControlCommands(program: Command, databaseOption: () => Option): void {
@@ -224,6 +244,102 @@ export function registerControlCommands(program: Command, databaseOption: () => 
     if (target) await control(target, 'DELETE', `/_scrumd/snapshots/${enc(name)}`);
     else if (!(await offline(o.database, (s) => s.delete(name)))) fail(`error: no snapshot named ${name}`);
     console.log(`deleted snapshot ${name}`);
+  });
+
+  // --- the request journal, the clock and fault rules (only a running server has them) ---------------
+  where(
+    program
+      .command('journal')
+      .description('the request journal of the running server: one JSON entry per line, oldest first')
+      .option('--method <glob>', 'method name glob (tasks.api.scrum.*)')
+      .option('--status <status>', 'HTTP status')
+      .option('--error <code>', 'error code')
+      .option('--since <seconds>', 'portal Unix seconds')
+      .option('--until <seconds>', 'portal Unix seconds')
+      .option('--limit <n>', 'the latest N only')
+      .option('--count', 'print how many entries match')
+      .option('--clear', 'empty the journal'),
+  ).action(async (o: Where & Record<string, unknown>) => {
+    const target = await liveServer(o, 'request journal');
+    if (o.clear) {
+      await control(target, 'DELETE', '/_scrumd/journal');
+      console.log('journal cleared');
+      return;
+    }
+    const q = query(o, ['method', 'status', 'error', 'since', 'until', 'limit']);
+    if (o.count) {
+      console.log(((await control(target, 'GET', `/_scrumd/journal/count${q}`)) as { result: number }).result);
+      return;
+    }
+    for (const e of ((await control(target, 'GET', `/_scrumd/journal${q}`)) as { result: unknown[] }).result) console.log(JSON.stringify(e));
+  });
+
+  const clock = program.command('clock').description("the running server's portal clock: show, set, advance, freeze, release, reset");
+  const clockOp = (name: string, description: string, path: string, body?: (arg: string | undefined) => unknown, arg?: string) => {
+    const c = clock.command(name).description(description);
+    if (arg) c.argument(arg);
+    where(c).action(async (...args: unknown[]) => {
+      const a = arg ? (args[0] as string | undefined) : undefined;
+      const o = (arg ? args[1] : args[0]) as Where;
+      const target = await liveServer(o, 'clock');
+      printClock(await control(target, path === '' ? 'GET' : 'POST', `/_scrumd/clock${path}`, body?.(a)));
+    });
+  };
+  const timeValue = (v: string | undefined) => (v === undefined ? undefined : /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v);
+  clockOp('show', 'print the portal time, its offset from real time, and whether it is frozen', '');
+  clockOp('set', 'set the portal time (Unix seconds or ISO 8601)', '/set', (a) => ({ time: timeValue(a) }), '<time>');
+  clockOp('advance', 'move the portal time by seconds (negative: back)', '/advance', (a) => ({ seconds: Number(a) }), '<seconds>');
+  clockOp('freeze', 'stop the portal clock (at TIME, or where it stands)', '/freeze', (a) => (a === undefined ? {} : { time: timeValue(a) }), '[time]');
+  clockOp('release', 'let a frozen clock run from where it stands', '/release');
+  clockOp('reset', 'back to real time', '/reset');
+
+  const faults = program.command('faults').description('fault rules of the running server: list, add, remove, clear');
+  where(faults.command('list').description('the fault rules, one JSON rule per line')).action(async (o: Where) => {
+    const target = await liveServer(o, 'fault rules');
+    for (const r of ((await control(target, 'GET', '/_scrumd/faults')) as { result: unknown[] }).result) console.log(JSON.stringify(r));
+  });
+  where(
+    faults
+      .command('add')
+      .description('add a rule: one of --error, --delay, --drop; matching --method and/or --credential (default: every call)')
+      .option('--method <glob>', 'method name glob')
+      .option('--credential <credential>', 'webhook:<id>, oauth:<app id> or user:<id>')
+      .option('--times <n>', 'answer N times only')
+      .option('--probability <p>', 'answer with probability p (0 < p <= 1)')
+      .option('--error <code>', 'QUERY_LIMIT_EXCEEDED, OPERATION_TIME_LIMIT, expired_token, INTERNAL_SERVER_ERROR, or any code with --description and --status')
+      .option('--description <text>', 'the error description')
+      .option('--status <status>', 'the HTTP status of the error')
+      .option('--delay <ms>', 'wait this long before the real answer')
+      .option('--drop', 'drop the connection without an answer'),
+  ).action(async (o: Where & Record<string, string | boolean | undefined>) => {
+    const target = await liveServer(o, 'fault rules');
+    const num = (v: unknown) => (v === undefined ? undefined : Number(v));
+    const rule = {
+      method: o.method,
+      credential: o.credential,
+      times: num(o.times),
+      probability: num(o.probability),
+      error:
+        o.error === undefined
+          ? undefined
+          : o.description === undefined && o.status === undefined
+            ? o.error
+            : { code: o.error, description: o.description, status: num(o.status) },
+      delay: num(o.delay),
+      drop: o.drop ? true : undefined,
+    };
+    const added = (await control(target, 'POST', '/_scrumd/faults', rule)) as { result: { id: number } };
+    console.log(JSON.stringify(added.result));
+  });
+  where(faults.command('remove').description('remove a rule').argument('<id>')).action(async (id: string, o: Where) => {
+    const target = await liveServer(o, 'fault rules');
+    await control(target, 'DELETE', `/_scrumd/faults/${enc(id)}`);
+    console.log(`removed fault rule ${id}`);
+  });
+  where(faults.command('clear').description('remove every rule')).action(async (o: Where) => {
+    const target = await liveServer(o, 'fault rules');
+    await control(target, 'DELETE', '/_scrumd/faults');
+    console.log('fault rules cleared');
   });
 
   const fixture = program.command('fixture').description('export the whole state as a JSON fixture, or import one');

@@ -2,6 +2,7 @@
  * Workgroups and memberships (platform.md §3.3–3.5) and the access rules built on them
  * (platform.md §4, scrum-api.md A5).
  */
+import { raiseGroupEvent } from '../events/raise.js';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Caller } from '../core/call.js';
 import { Errors } from '../core/errors.js';
@@ -78,6 +79,8 @@ export async function recountMembers(db: Kysely<Database>, groupId: number): Pro
     .set({ number_of_members: Number(counts?.members ?? 0), number_of_moderators: Number(counts?.moderators ?? 0) })
     .where('id', '=', groupId)
     .execute();
+  // membership changes recount the members: ONSONETGROUPUPDATE (spec events.md §7.3)
+  await raiseGroupEvent(db, 'ONSONETGROUPUPDATE', groupId);
 }
 
 export interface MemberInsert {
@@ -239,6 +242,7 @@ export async function createGroup(db: Kysely<Database>, f: GroupFields & { owner
     })
     .returning('id')
     .executeTakeFirstOrThrow();
+  await raiseGroupEvent(db, 'ONSONETGROUPADD', r.id);
   await insertMember(db, { groupId: r.id, userId: f.ownerId, role: 'A', initiatedByType: 'U', initiatedBy: f.ownerId }, now);
   await recountMembers(db, r.id);
   return r.id;
@@ -332,6 +336,7 @@ export async function updateGroup(db: Kysely<Database>, groupId: number, f: Grou
   put('site_id', f.siteId);
   put('avatar_type', f.avatarType);
   await db.updateTable('sonet_groups').set(set as never).where('id', '=', groupId).execute();
+  await raiseGroupEvent(db, 'ONSONETGROUPUPDATE', groupId);
 }
 
 /**
@@ -345,6 +350,7 @@ export async function updateGroup(db: Kysely<Database>, groupId: number, f: Grou
  */
 export async function deleteGroup(db: Kysely<Database>, groupId: number): Promise<void> {
   await lockParent(db, 'sonet_groups', groupId, 'update');
+  await raiseGroupEvent(db, 'ONSONETGROUPDELETE', groupId); // before the deletion (spec events.md §7.3)
   const entityIds = db.selectFrom('scrum_entities').select('id').where('group_id', '=', groupId);
   const sprintIds = db.selectFrom('scrum_entities').select('id').where('group_id', '=', groupId).where('entity_type', '=', 'sprint');
   const stageIds = db.selectFrom('kanban_stages').select('id').where('entity_type', '=', 'A').where('entity_id', 'in', sprintIds);

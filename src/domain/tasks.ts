@@ -3,6 +3,7 @@
  * them, storing tasks, status changes, deletion, and the task object every method returns.
  * Scrum effects are delegated to scrum/taskCoupling.ts (platform.md §9).
  */
+import { raiseTaskEvent } from '../events/raise.js';
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Updateable } from 'kysely';
 import type { Log } from '../app.js';
@@ -437,6 +438,7 @@ export async function addTask(ctx: TaskContext, fields: unknown): Promise<number
   if (input.accomplices) await writeMembers(db, id, 'A', input.accomplices);
   if (input.auditors) await writeMembers(db, id, 'U', input.auditors);
   if (input.tags) await writeTags(db, id, input.tags);
+  await raiseTaskEvent(db, 'ONTASKADD', id);
   await onTaskAdded(coupling(ctx), { id, group_id: groupId, parent_id: input.parentId || null, created_by: createdBy });
   return id;
 }
@@ -458,6 +460,8 @@ export async function updateTask(ctx: TaskContext, taskId: number, fields: unkno
     if (!(await canInGroup(db, caller, input.groupId, 'create_tasks'))) throw Errors.task.actionNotAllowed();
   }
   await validate(ctx, input, task);
+  // every update call fires it, changed or not (spec events.md §7.2; `unverified:` for `fields: {}`)
+  await raiseTaskEvent(db, 'ONTASKUPDATE', taskId);
   if (input.keys.length === 0) return; // `fields: {}` changes nothing (`unverified:`)
 
   const set: Updateable<TaskTable> = { changed_date: now, changed_by: caller.userId, activity_date: now };
@@ -512,6 +516,7 @@ export async function changeStatus(ctx: TaskContext, taskId: number, action: Sta
     .set({ ...statusColumns(ctx, to), changed_date: ctx.now, changed_by: ctx.caller.userId, activity_date: ctx.now })
     .where('id', '=', taskId)
     .execute();
+  await raiseTaskEvent(ctx.db, 'ONTASKUPDATE', taskId);
   const after = await getTaskRow(ctx.db, taskId);
   if (after) await onTaskStatusChanged(coupling(ctx), after, task.status, to);
 }
@@ -527,6 +532,7 @@ export async function deleteTask(ctx: TaskContext, taskId: number): Promise<void
   if (!(await accessOf(ctx, task)).canDelete()) throw Errors.task.deleteDenied();
   await db.updateTable('tasks').set({ parent_id: task.parent_id }).where('parent_id', '=', taskId).execute();
   await onTaskDeleted(coupling(ctx), taskId);
+  await raiseTaskEvent(db, 'ONTASKDELETE', taskId);
   await db.deleteFrom('task_members').where('task_id', '=', taskId).execute();
   await db.deleteFrom('task_tags').where('task_id', '=', taskId).execute();
   await db.deleteFrom('tasks').where('id', '=', taskId).execute();

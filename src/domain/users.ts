@@ -5,6 +5,7 @@ import { isUniqueViolation } from '../store/dialectErrors.js';
 import type { Database, UserTable, UserTextField } from '../store/schema.js';
 import { userColumn } from '../store/schema.js';
 import { preparedQuery } from '../store/prepared.js';
+import { raiseUserAdd } from '../events/raise.js';
 
 export type UserRow = Selectable<UserTable>;
 
@@ -54,6 +55,7 @@ export async function createUser(db: Kysely<Database>, u: NewUser, now: number):
   if (u.employmentDate !== undefined) row.uf_employment_date = u.employmentDate;
   try {
     const r = await db.insertInto('users').values(row as never).returning('id').executeTakeFirstOrThrow();
+    await raiseUserAdd(db, r.id, now); // spec events.md §7.4, C7: at creation
     return r.id;
   } catch (e) {
     if (isUniqueViolation(e)) throw new DuplicateEmailError();

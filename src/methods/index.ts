@@ -11,6 +11,7 @@ import { sonetGroupMethods } from './sonetGroup.js';
 import { taskMethods } from './tasks.js';
 import { userMethods } from './user.js';
 import { workgroupMethods } from './workgroup.js';
+import { eventMethods } from './events.js';
 
 export function createRegistry(): MethodRegistry {
   return new MethodRegistry()
@@ -24,5 +25,6 @@ export function createRegistry(): MethodRegistry {
     .add(taskMethods)
     .add(epicMethods)
     .add(scrumTaskMethods)
+    .add(eventMethods)
     .add([batchMethod]);
 }

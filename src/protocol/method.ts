@@ -15,6 +15,8 @@ import type { Database } from '../store/schema.js';
 import { isParentGone, isRetryable } from '../store/dialectErrors.js';
 import { convertParam, invalidParam, missingParam, type ParamType } from './binding.js';
 import type { CallContext } from './registry.js';
+import { inHit } from '../events/raise.js';
+import { wakeDeliverer } from '../events/deliverer.js';
 
 // ---------------------------------------------------------------------------------------------
 // parameters
@@ -233,6 +235,20 @@ function applyPolicy(ctx: CallContext, spelling: string, policy: FailurePolicy, 
   return policy.answer;
 }
 
+/**
+ * Runs a call as one hit of the event pipeline (src/events/raise.ts): the events it raises collapse
+ * per hit, and the deliverer is woken once the call's transaction has committed.
+ */
+function asHit(run: (ctx: CallContext) => Promise<unknown>): (ctx: CallContext) => Promise<unknown> {
+  return (ctx) => {
+    const c = ctx.caller;
+    const connector = typeof ctx.params.auth_connector === 'string' ? ctx.params.auth_connector : '';
+    return inHit({ userId: c.userId, appId: c.authType === 'oauth' ? c.credentialId : null, connector, zone: ctx.app.config.timezone }, () => run(ctx), (h) => {
+      if (h.written) wakeDeliverer(ctx.app);
+    });
+  };
+}
+
 /** Prepares a declaration for calls. */
 export function compile(spec: MethodSpec): RegisteredMethod {
   const base = {
@@ -257,12 +273,12 @@ export function compile(spec: MethodSpec): RegisteredMethod {
     return value;
   };
   if (!policy) {
-    return { ...base, run: async (ctx) => finish(await body(ctx, bind(ctx.params))) };
+    return { ...base, run: asHit(async (ctx) => finish(await body(ctx, bind(ctx.params)))) };
   }
   return {
     ...base,
     policy,
-    run: async (ctx) => {
+    run: asHit(async (ctx) => {
       const args = bind(ctx.params); // binding errors are never the policy's
       let value: unknown;
       try {
@@ -271,6 +287,6 @@ export function compile(spec: MethodSpec): RegisteredMethod {
         return applyPolicy(ctx, spec.name, policy, e);
       }
       return finish(value);
-    },
+    }),
   };
 }

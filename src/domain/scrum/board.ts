@@ -2,6 +2,7 @@
  * Sprint boards (scrum-api.md A2.5): the stages of a sprint's Kanban and the task–stage links,
  * shared by the kanban methods (C3) and by sprint.start / sprint.complete (C2.3, C2.4).
  */
+import { raiseTaskEvent } from '../../events/raise.js';
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, KanbanStageTable } from '../../store/schema.js';
 import { preparedQuery } from '../../store/prepared.js';
@@ -96,6 +97,8 @@ export async function placeTask(db: Kysely<Database>, taskId: number, sprintId: 
   await unlinkFromBoard(db, taskId, sprintId);
   await linkTask(db, taskId, stageId);
   await db.updateTable('tasks').set({ stage_id: stageId }).where('id', '=', taskId).execute();
+  // the reference rewrites the stage through the task update routine: ONTASKUPDATE (spec events.md §7.2)
+  await raiseTaskEvent(db, 'ONTASKUPDATE', taskId);
 }
 
 /**

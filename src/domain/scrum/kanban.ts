@@ -5,6 +5,7 @@
  * other method (code "0" with the message the reference records); the method layer turns them into
  * HTTP 200 `false` unless strict mode is on (B9).
  */
+import { raiseTaskEvent } from '../../events/raise.js';
 import type { Kysely, Updateable } from 'kysely';
 import { Errors } from '../../core/errors.js';
 import { hasKey, isNumeric, own, toInt, toStr } from '../../core/php.js';
@@ -205,6 +206,7 @@ export async function deleteTaskFromBoard(db: Kysely<Database>, caller: Caller, 
   try {
     if ((await unlinkFromBoard(db, taskId, sprintId)) > 0) {
       await db.updateTable('tasks').set({ stage_id: 0 }).where('id', '=', taskId).execute();
+      await raiseTaskEvent(db, 'ONTASKUPDATE', taskId); // spec events.md §7.2
     }
   } catch {
     // The reference records no message here; strict mode reports this one.

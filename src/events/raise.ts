@@ -1,0 +1,174 @@
+/**
+ * Raising an event: the handlers are selected and one delivery row per (handler URL, user) is written
+ * into the outbox (`event_deliveries`) on the connection of the change that raises it — inside its
+ * transaction — so a change that commits always has its deliveries and a rolled-back one never has.
+ * The deliverer (deliverer.ts) sends them after the commit.
+ *
+ * A "hit" is one REST call (the method runner opens it, method.ts): identical events of one hit
+ * collapse into one delivery per handler URL and user (spec events.md §5.6) by a unique key.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { createHash, randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/schema.js';
+import { nowSeconds, PortalTime } from '../core/portalTime.js';
+import { userRecord } from '../domain/userQuery.js';
+import { EVENTS } from './catalogue.js';
+import { edb, type EventsDatabase } from './schema.js';
+
+export interface Hit {
+  readonly hitId: string;
+  /** the user who caused the event (0: none — the command line, the system) */
+  readonly userId: number;
+  /** the OAuth application of the call, when the call was made with its token */
+  readonly appId: number | null;
+  /** the call's auth_connector */
+  readonly connector: string;
+  /** set when a delivery was written: the runner wakes the deliverer after the commit */
+  written: boolean;
+  /** the portal's time zone (dates in ONUSERADD) */
+  readonly zone?: string;
+}
+
+const hits = new AsyncLocalStorage<Hit>();
+
+/** Runs `fn` as one hit (an enclosing hit, e.g. the batch around a command, is kept). */
+export async function inHit<T>(who: { userId: number; appId: number | null; connector?: string; zone?: string }, fn: () => Promise<T>, after?: (h: Hit) => void): Promise<T> {
+  const outer = hits.getStore();
+  if (outer) return fn();
+  const hit: Hit = { hitId: randomBytes(12).toString('hex'), userId: who.userId, appId: who.appId, connector: who.connector ?? '', written: false, zone: who.zone };
+  try {
+    return await hits.run(hit, fn);
+  } finally {
+    if (after) after(hit);
+  }
+}
+
+export function currentHit(): Hit | undefined {
+  return hits.getStore();
+}
+
+/** The portal's member id (32 hex). */
+export async function memberIdOf(db: Kysely<Database>): Promise<string> {
+  const r = await db.selectFrom('settings').select('value').where('key', '=', 'member_id').executeTakeFirst();
+  return r?.value ?? '';
+}
+
+const md5 = (s: string) => createHash('md5').update(s).digest('hex');
+
+/**
+ * The application's `application_token` (spec §1.4): the stored value, else one derived from the
+ * member id and the app (apps made before migration 005), 32 hex, stable for the app's life.
+ */
+export function applicationToken(app: { id: number; client_id: string; application_token: string }, memberId: string): string {
+  return app.application_token !== '' ? app.application_token : md5(`${memberId}|${app.id}|${app.client_id}`);
+}
+
+/** The data of the task events (spec §7.1): ids and fixed strings only. */
+export function taskEventData(event: 'ONTASKADD' | 'ONTASKUPDATE' | 'ONTASKDELETE', id: number): Record<string, unknown> {
+  const fields = { ID: id };
+  if (event === 'ONTASKADD') return { FIELDS_BEFORE: 'undefined', FIELDS_AFTER: fields, IS_ACCESSIBLE_BEFORE: 'N', IS_ACCESSIBLE_AFTER: 'undefined' };
+  if (event === 'ONTASKUPDATE') return { FIELDS_BEFORE: fields, FIELDS_AFTER: fields, IS_ACCESSIBLE_BEFORE: 'undefined', IS_ACCESSIBLE_AFTER: 'undefined' };
+  return { FIELDS_BEFORE: fields, FIELDS_AFTER: 'undefined', IS_ACCESSIBLE_BEFORE: 'undefined', IS_ACCESSIBLE_AFTER: 'N' };
+}
+
+/** ONTASKADD / ONTASKUPDATE / ONTASKDELETE for a task. */
+export function raiseTaskEvent(db: Kysely<Database>, event: 'ONTASKADD' | 'ONTASKUPDATE' | 'ONTASKDELETE', taskId: number): Promise<void> {
+  return raise(db, event, taskEventData(event, taskId), `task:${taskId}`);
+}
+
+/** ONSONETGROUPADD / UPDATE / DELETE: `data[FIELDS][ID]` as a string (spec §7.3). */
+export function raiseGroupEvent(db: Kysely<Database>, event: 'ONSONETGROUPADD' | 'ONSONETGROUPUPDATE' | 'ONSONETGROUPDELETE', groupId: number): Promise<void> {
+  return raise(db, event, { FIELDS: { ID: String(groupId) } }, `group:${groupId}`);
+}
+
+interface RaiseOptions {
+  /** ONAPP* events: only this application's handlers receive it */
+  onlyApp?: number;
+  /** the user whose tokens go with it when the handler names none (default: the hit's user) */
+  userId?: number;
+}
+
+/**
+ * Writes the deliveries of one event on `db` (the change's transaction). `data` null: the payload has
+ * no `data` key (ONOFFLINEEVENT).
+ */
+export async function raise(db0: Kysely<Database>, event: string, data: unknown, objectKey: string, opts: RaiseOptions = {}): Promise<void> {
+  const db = edb(db0);
+  const def = EVENTS.get(event);
+  if (!def) return;
+  const hit = hits.getStore() ?? { hitId: randomBytes(12).toString('hex'), userId: 0, appId: null, connector: '', written: false };
+  let q = db
+    .selectFrom('event_handlers as h')
+    .leftJoin('oauth_apps as a', 'a.id', 'h.app_id')
+    .select(['h.id', 'h.app_id', 'h.handler', 'h.user_id', 'h.application_token as hook_token', 'a.client_id', 'a.application_token', 'a.active', 'a.installed'])
+    .where('h.event_name', '=', event)
+    .where('h.handler', '<>', '')
+    .orderBy('h.id');
+  if (event.startsWith('ONAPP')) q = q.where('h.app_id', '=', opts.onlyApp ?? -1);
+  const handlers = await q.execute();
+  if (handlers.length === 0) return;
+  const memberId = await memberIdOf(db0);
+  const ts = nowSeconds();
+  const dataJson = data === null ? null : JSON.stringify(data);
+  const nowMs = Date.now();
+  for (const h of handlers) {
+    if (h.app_id !== null && (h.active !== 'Y' || h.installed !== 'Y')) continue; // spec §5.2
+    const token = h.app_id !== null ? applicationToken({ id: h.app_id, client_id: h.client_id ?? '', application_token: h.application_token ?? '' }, memberId) : h.hook_token;
+    if (event === 'ONSONETGROUPUPDATE' && (await groupUpdateSuppressed(db, hit.hitId, objectKey, h.app_id, token))) continue;
+    const localUser = h.user_id > 0 ? h.user_id : (opts.userId ?? hit.userId);
+    const withTokens = def.tokens && h.app_id !== null && localUser > 0;
+    const dedupe = createHash('sha256')
+      .update([hit.hitId, h.app_id ?? '', h.handler, localUser, token, event, dataJson ?? ''].join('\u0000'))
+      .digest('hex');
+    await db
+      .insertInto('event_deliveries')
+      .values({
+        hit_id: hit.hitId,
+        dedupe,
+        handler_id: h.id,
+        app_id: h.app_id,
+        url: h.handler,
+        event_name: event,
+        data: dataJson,
+        object_key: objectKey,
+        order_key: `${h.id}|${objectKey}`,
+        local_user: localUser,
+        with_tokens: withTokens ? 'Y' : 'N',
+        with_refresh: withTokens && def.refresh ? 'Y' : 'N',
+        application_token: token,
+        ts,
+        status: 'pending',
+        attempts: 0,
+        next_at: nowMs,
+        locked_until: 0,
+        created_at: ts,
+      })
+      .onConflict((oc) => oc.column('dedupe').doNothing())
+      .execute();
+    hit.written = true;
+  }
+}
+
+/**
+ * A second ONSONETGROUPUPDATE for a group in one hit — or one after its ONSONETGROUPADD — is dropped
+ * per (application, application token), not per handler (spec §7.3).
+ */
+async function groupUpdateSuppressed(db: Kysely<EventsDatabase>, hitId: string, objectKey: string, appId: number | null, token: string): Promise<boolean> {
+  let q = db
+    .selectFrom('event_deliveries')
+    .select('id')
+    .where('hit_id', '=', hitId)
+    .where('object_key', '=', objectKey)
+    .where('event_name', 'in', ['ONSONETGROUPADD', 'ONSONETGROUPUPDATE']);
+  q = appId !== null ? q.where('app_id', '=', appId) : q.where('app_id', 'is', null).where('application_token', '=', token);
+  return (await q.limit(1).executeTakeFirst()) !== undefined;
+}
+
+/** ONUSERADD (spec events.md §7.4): the user record as user.get shows it (full field set — `unverified:` per-scope reduction not applied). */
+export async function raiseUserAdd(db: Kysely<Database>, userId: number, now: number): Promise<void> {
+  const u = await db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
+  if (!u) return;
+  const time = new PortalTime(hits.getStore()?.zone ?? 'UTC');
+  await raise(db, 'ONUSERADD', userRecord(u, 'user', 'list', time, now), `user:${userId}`);
+}

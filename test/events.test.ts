@@ -1,0 +1,207 @@
+/**
+ * Events (issue 13): event.bind/unbind/get with their errors, and the deliveries the changes cause —
+ * exact payloads decoded with PHP semantics, received by a real HTTP receiver on 127.0.0.1.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { addOauthApp, findApp, issueTokens } from '../src/domain/oauth.js';
+import { nowSeconds } from '../src/core/portalTime.js';
+import { delivererOf } from '../src/events/deliverer.js';
+import { errorOf, rawCall, startTestServer, type Client, type Encoding, type TestServer } from './helpers/harness.js';
+import { Receiver } from './helpers/receiver.js';
+
+let t: TestServer;
+let rx: Receiver;
+let A: string; // token of the app for admin 1
+let N: string; // token of the app for non-admin `nonAdmin`
+let nonAdmin: Client;
+let memberId: string;
+
+async function call(token: string, method: string, params: Record<string, unknown> = {}, enc: Encoding = 'json') {
+  return rawCall(`${t.origin}/rest/${method}`, { ...params, auth: token }, enc);
+}
+async function ok(token: string, method: string, params: Record<string, unknown> = {}, enc: Encoding = 'json') {
+  const r = await call(token, method, params, enc);
+  assert.equal(r.status, 200, r.text);
+  return r.body.result;
+}
+const idle = () => delivererOf(t.server.app)!.idle();
+
+before(async () => {
+  t = await startTestServer();
+  rx = await Receiver.start();
+  const db = t.server.app.store.db;
+  const made = await addOauthApp(db, { title: 'Events app', scopes: ['task', 'sonet_group', 'user'] }, nowSeconds());
+  const app = (await findApp(db, made.clientId))!;
+  nonAdmin = await t.user();
+  A = (await issueTokens(db, app, 1, app.scopes, nowSeconds())).accessToken;
+  N = (await issueTokens(db, app, nonAdmin.userId, app.scopes, nowSeconds())).accessToken;
+  memberId = (await db.selectFrom('settings').select('value').where('key', '=', 'member_id').executeTakeFirstOrThrow()).value;
+});
+after(async () => {
+  await t.close();
+  await rx.close();
+});
+
+describe('event.bind, event.unbind, event.get', () => {
+  test('webhooks are refused; the documented errors in their order', async () => {
+    assert.deepEqual(errorOf(await t.admin.call('event.bind', { event: 'ONTASKADD', handler: 'https://h.example.com/x' })), {
+      status: 403, error: 'WRONG_AUTH_TYPE', error_description: 'Current authorization type is denied for this method',
+    });
+    assert.equal(errorOf(await t.admin.call('event.get')).error, 'WRONG_AUTH_TYPE');
+    const missing = await call(A, 'event.bind', { handler: 'https://h.example.com/x' });
+    assert.deepEqual(missing.body, { error: 'ERROR_ARGUMENT', error_description: "Argument 'EVENT' is null or empty", argument: 'EVENT' });
+    assert.equal(missing.status, 400);
+    assert.deepEqual((await call(A, 'event.bind', { event: 'ONTASKADD' })).body, { error: 'ERROR_ARGUMENT', error_description: "Argument 'HANDLER' is null or empty", argument: 'HANDLER' });
+    assert.deepEqual((await call(A, 'event.bind', { event: 'ONTASKADD', event_type: 'sometimes', handler: 'https://h.example.com/x' })).body, {
+      error: 'ERROR_ARGUMENT', error_description: 'Value must be one of {online|offline}', argument: 'EVENT_TYPE',
+    });
+    for (const bad of ['http://localhost/x', 'http://myhost:8080/x', 'http://[::1]/x', 'h.example.com/x']) {
+      assert.deepEqual(errorOf(await call(A, 'event.bind', { event: 'ONTASKADD', handler: bad })), { status: 400, error: 'ERROR_WRONG_HANDLER_URL', error_description: 'Wrong handler URL' }, bad);
+    }
+    assert.deepEqual(errorOf(await call(A, 'event.bind', { event: 'ONTASKADD', handler: 'ftp://h.example.com/x' })), { status: 400, error: 'ERROR_UNSUPPORTED_PROTOCOL', error_description: 'Unsupported handler protocol' });
+    assert.deepEqual(errorOf(await call(A, 'event.bind', { event: 'ONFOO', handler: 'https://h.example.com/x' })), { status: 400, error: 'ERROR_EVENT_NOT_FOUND', error_description: 'Event not found' });
+    assert.deepEqual(errorOf(await call(A, 'event.bind', { event: 'ONOFFLINEEVENT', event_type: 'offline' })), { status: 400, error: 'ERROR_ARGUMENT', error_description: 'Offline event cannot be registered for this event.' });
+    assert.deepEqual(errorOf(await call(N, 'event.bind', { event: 'ONTASKADD', handler: 'https://h.example.com/x', auth_type: 1 })), {
+      status: 403, error: 'ACCESS_DENIED', error_description: 'Access denied! Event binding with AUTH_TYPE requires administrator access rights',
+    });
+    assert.deepEqual(errorOf(await call(N, 'event.bind', { event: 'ONTASKADD', event_type: 'offline' })), {
+      status: 403, error: 'ACCESS_DENIED', error_description: 'Access denied! Offline events binding requires administrator access rights',
+    });
+  });
+
+  test('bind, duplicate, get per user, unbind with counts and the strict AUTH_TYPE of non-admins', async () => {
+    assert.equal(await ok(A, 'event.bind', { event: 'onTaskCommentAdd', handler: 'https://h.example.com/x' }), true);
+    assert.deepEqual(errorOf(await call(A, 'event.bind', { EVENT: 'ONTASKCOMMENTADD', HANDLER: 'https://h.example.com/x' })), {
+      status: 400, error: 'ERROR_CORE', error_description: 'Unable to set event handler: Handler already binded',
+    });
+    assert.equal(await ok(N, 'event.bind', { event: 'ONTASKCOMMENTADD', handler: 'https://h.example.com/x' }), true);
+    assert.equal(await ok(A, 'event.bind', { event: 'ONTASKCOMMENTADD', event_type: 'offline' }), true);
+    const mine = await ok(A, 'event.get');
+    assert.deepEqual(mine.filter((r: { event: string }) => r.event === 'ONTASKCOMMENTADD'), [
+      { event: 'ONTASKCOMMENTADD', handler: 'https://h.example.com/x', auth_type: '0', offline: 0 },
+      { event: 'ONTASKCOMMENTADD', handler: 'https://h.example.com/x', auth_type: String(nonAdmin.userId), offline: 0 },
+      { event: 'ONTASKCOMMENTADD', connector_id: '', offline: 1 },
+    ]);
+    assert.deepEqual(await ok(N, 'event.get'), [{ event: 'ONTASKCOMMENTADD', handler: 'https://h.example.com/x', auth_type: String(nonAdmin.userId), offline: 0 }]);
+
+    assert.deepEqual((await call(A, 'event.unbind', { event: 'ONTASKCOMMENTADD' })).body.error_description, "Argument 'HANDLER' is null or empty");
+    // a non-admin's own id as a string (every form) is refused; as a JSON integer it passes
+    assert.deepEqual(errorOf(await call(N, 'event.unbind', { event: 'ONTASKCOMMENTADD', handler: 'https://h.example.com/x', auth_type: nonAdmin.userId }, 'form')), {
+      status: 403, error: 'ACCESS_DENIED', error_description: 'Access denied! Event unbinding with AUTH_TYPE requires administrator access rights',
+    });
+    assert.deepEqual(await ok(N, 'event.unbind', { event: 'ONTASKCOMMENTADD', handler: 'https://h.example.com/x', auth_type: nonAdmin.userId }), { count: 1 });
+    assert.deepEqual(await ok(A, 'event.unbind', { event: 'ONTASKCOMMENTADD', handler: 'https://h.example.com/x' }), { count: 1 });
+    assert.deepEqual(await ok(A, 'event.unbind', { event: 'ONTASKCOMMENTADD', handler: 'https://h.example.com/x' }), { count: 0 });
+    assert.deepEqual(errorOf(await call(N, 'event.unbind', { event: 'ONTASKCOMMENTADD', event_type: 'offline' })).error_description, 'Access denied! Offline events unbinding requires administrator access rights');
+    assert.deepEqual(await ok(A, 'event.unbind', { event: 'ONTASKCOMMENTADD', event_type: 'offline' }), { count: 1 });
+  });
+});
+
+describe('deliveries', () => {
+  let handlerIds: Record<string, number>;
+  before(async () => {
+    for (const ev of ['ONTASKADD', 'ONTASKUPDATE', 'ONTASKDELETE', 'ONSONETGROUPADD', 'ONSONETGROUPUPDATE', 'ONSONETGROUPDELETE', 'ONUSERADD']) {
+      assert.equal(await ok(A, 'event.bind', { event: ev, handler: `${rx.url}/h` }), true);
+    }
+    const rows = await t.server.app.store.db.selectFrom('event_handlers' as never).select(['id', 'event_name'] as never).execute();
+    handlerIds = Object.fromEntries((rows as { id: number; event_name: string }[]).map((r) => [r.event_name, Number(r.id)]));
+  });
+
+  test('a task added, updated, deleted through a webhook: exact payloads with a working token of the acting user', async () => {
+    rx.received.length = 0;
+    const id = Number((await t.admin.result('tasks.task.add', { fields: { TITLE: 'Evented', RESPONSIBLE_ID: 1 } })).task.id);
+    await idle();
+    const [add] = rx.ofEvent('ONTASKADD');
+    assert.ok(add, 'ONTASKADD delivered');
+    assert.equal(add.contentType, 'application/x-www-form-urlencoded');
+    assert.equal(add.path, '/h');
+    const b = add.body;
+    assert.deepEqual(Object.keys(b), ['event', 'event_handler_id', 'data', 'ts', 'auth']);
+    assert.equal(b.event_handler_id, String(handlerIds.ONTASKADD));
+    assert.deepEqual(b.data, { FIELDS_BEFORE: 'undefined', FIELDS_AFTER: { ID: String(id) }, IS_ACCESSIBLE_BEFORE: 'N', IS_ACCESSIBLE_AFTER: 'undefined' });
+    assert.match(b.ts, /^\d+$/);
+    assert.ok(add.raw.includes('data%5BFIELDS_AFTER%5D%5BID%5D='), add.raw);
+    const host = new URL(t.origin).host;
+    assert.deepEqual(Object.keys(b.auth), ['access_token', 'expires', 'expires_in', 'scope', 'domain', 'server_endpoint', 'status', 'client_endpoint', 'member_id', 'user_id', 'application_token']);
+    assert.equal(b.auth.expires_in, '3600');
+    assert.equal(b.auth.scope, 'task,sonet_group,user');
+    assert.equal(b.auth.domain, host);
+    assert.equal(b.auth.client_endpoint, `${t.origin}/rest/`);
+    assert.equal(b.auth.server_endpoint, `${t.origin}/rest/`);
+    assert.equal(b.auth.status, 'L');
+    assert.equal(b.auth.member_id, memberId);
+    assert.equal(b.auth.user_id, '1');
+    assert.match(b.auth.application_token, /^[0-9a-f]{32}$/);
+    // the token works and is the acting user's
+    const me = await ok(b.auth.access_token, 'profile');
+    assert.equal(me.ID, '1');
+
+    rx.received.length = 0;
+    await t.admin.result('tasks.task.update', { taskId: id, fields: { TITLE: 'Again' } });
+    await t.admin.result('tasks.task.update', { taskId: id, fields: { TITLE: 'Again' } }); // unchanged: fires too
+    await idle();
+    const updates = rx.ofEvent('ONTASKUPDATE');
+    assert.equal(updates.length, 2);
+    assert.deepEqual(updates[0]!.body.data, { FIELDS_BEFORE: { ID: String(id) }, FIELDS_AFTER: { ID: String(id) }, IS_ACCESSIBLE_BEFORE: 'undefined', IS_ACCESSIBLE_AFTER: 'undefined' });
+    assert.equal(updates[0]!.body.auth.refresh_token, undefined);
+
+    rx.received.length = 0;
+    await t.admin.result('tasks.task.delete', { taskId: id });
+    await idle();
+    assert.deepEqual(rx.received.map((r) => r.body.event), ['ONTASKDELETE']);
+    assert.deepEqual(rx.received[0]!.body.data, { FIELDS_BEFORE: { ID: String(id) }, FIELDS_AFTER: 'undefined', IS_ACCESSIBLE_BEFORE: 'undefined', IS_ACCESSIBLE_AFTER: 'N' });
+  });
+
+  test('a refused change raises nothing (the event is in its transaction)', async () => {
+    rx.received.length = 0;
+    const r = await t.admin.call('tasks.task.add', { fields: { TITLE: '' } });
+    assert.notEqual(r.status, 200);
+    await nonAdmin.call('tasks.task.update', { taskId: 999999, fields: { TITLE: 'x' } });
+    await idle();
+    assert.deepEqual(rx.received, []);
+  });
+
+  test('groups: create gives ONSONETGROUPADD only; update, membership and delete', async () => {
+    rx.received.length = 0;
+    const gid = await t.admin.result('sonet_group.create', { NAME: 'Evented group' });
+    await idle();
+    assert.deepEqual(rx.received.map((r) => r.body.event), ['ONSONETGROUPADD']);
+    assert.deepEqual(rx.received[0]!.body.data, { FIELDS: { ID: String(gid) } });
+    rx.received.length = 0;
+    await t.admin.result('sonet_group.update', { GROUP_ID: gid, NAME: 'Renamed' });
+    await idle();
+    assert.deepEqual(rx.received.map((r) => r.body.event), ['ONSONETGROUPUPDATE']);
+    rx.received.length = 0;
+    await t.admin.result('sonet_group.delete', { GROUP_ID: gid });
+    await idle();
+    assert.deepEqual(rx.received.map((r) => r.body.event), ['ONSONETGROUPDELETE']);
+  });
+
+  test('user.add raises ONUSERADD with the user record', async () => {
+    rx.received.length = 0;
+    const id = await t.admin.result('user.add', { EMAIL: 'evented.user@example.com', NAME: 'Eve', UF_DEPARTMENT: [1] });
+    await idle();
+    const [u] = rx.ofEvent('ONUSERADD');
+    assert.ok(u);
+    assert.equal(u.body.data.ID, String(id));
+    assert.equal(u.body.data.EMAIL, 'evented.user@example.com');
+    assert.equal(u.body.data.FIELDS, undefined);
+  });
+
+  test('a handler that hangs does not hold up API calls', async () => {
+    const slow = await Receiver.start();
+    slow.mode = 'hang';
+    try {
+      assert.equal(await ok(A, 'event.bind', { event: 'ONTASKADD', handler: `${slow.url}/slow` }), true);
+      const first = await t.admin.result('tasks.task.add', { fields: { TITLE: 'Slow 1', RESPONSIBLE_ID: 1 } });
+      await slow.waitFor(1); // the delivery is open and unanswered…
+      const second = await t.admin.call('tasks.task.add', { fields: { TITLE: 'Slow 2', RESPONSIBLE_ID: 1 } });
+      assert.equal(second.status, 200); // …and calls are answered meanwhile
+      assert.ok(first.task.id);
+    } finally {
+      await ok(A, 'event.unbind', { event: 'ONTASKADD', handler: `${slow.url}/slow` });
+      await slow.close();
+    }
+  });
+});

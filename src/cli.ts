@@ -22,6 +22,7 @@ import { seed } from './seed.js';
 import { availableParallelism } from 'node:os';
 import { isPostgresUrl, openStore } from './store/db.js';
 import { registerControlCommands } from './controlCli.js';
+import { registerBoardCommands } from './board/cli.js';
 
 function intArg(name: string, min: number, max: number) {
   return (v: string): number => {
@@ -273,6 +274,7 @@ program
   });
 
 registerControlCommands(program, databaseOption); // reset, snapshot, fixture: src/controlCli.ts
+registerBoardCommands(program, user, databaseOption); // user passwd, login: src/board/cli.ts
 
 // Every usage error is one line and a hint, not the whole help.
 for (const c of [program, ...program.commands, ...program.commands.flatMap((c) => c.commands)]) {

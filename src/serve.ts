@@ -13,6 +13,7 @@ import { dirname, join } from 'node:path';
 import { buildServer, createFastify, type LoggerOption } from './transport/server.js';
 import { withControlToken } from './control/token.js';
 import { loadFixtureFile } from './control/fixtureFile.js';
+import { createSignInLink, signInUrl } from './board/auth.js';
 
 export interface RunningServer {
   app: App;
@@ -24,6 +25,8 @@ export interface RunningServer {
   webhookUrl?: string;
   /** the local CA certificate clients should trust, when serving HTTPS with it */
   caFile?: string;
+  /** a one-time sign-in link of the web board for user 1, made on a first start */
+  signInUrl?: string;
   /** the token of the control API under `${origin}/_scrumd/` (absent with --no-control) */
   controlToken?: string;
   close(): Promise<void>;
@@ -85,11 +88,14 @@ export async function startServer(givenConfig: Config, opts: { logger?: LoggerOp
     if (config.database !== ':memory:') {
       await recordServerOrigin(app.store.db, origin).catch((e: Error) => fastify.log.warn(`could not record the server origin: ${e.message}`));
     }
+    // the web board's first way in (README: "The web board"); later ones: `scrumd login --user N`
+    const signIn = portal.created ? signInUrl(origin, await createSignInLink(app.store.db, 1, nowSeconds())) : undefined;
     return {
       app,
       fastify,
       origin,
       portal,
+      signInUrl: signIn,
       webhookUrl: portal.secret ? `${origin}/rest/1/${portal.secret}/` : undefined,
       caFile: tls?.caFile,
       controlToken: config.noControl ? undefined : config.controlToken,

@@ -19,6 +19,7 @@ interface Ready {
   origin: string;
   webhookUrl?: string;
   caFile?: string;
+  signInUrl?: string;
 }
 
 function printReady(config: Config, r: Omit<Ready, 'type'>, workers: number): void {
@@ -43,6 +44,8 @@ function printReady(config: Config, r: Omit<Ready, 'type'>, workers: number): vo
     console.log(`Webhook: ${r.origin}/rest/1/<secret>/ — the secret of user 1 was printed at first start and is stored only hashed;`);
     console.log('         set SCRUMD_WEBHOOK_SECRET (or --webhook-secret) to fix one, or run `scrumd webhook add --user 1`.');
   }
+  if (r.signInUrl) console.log(`Board:   ${r.signInUrl} (a one-time sign-in link for user 1; more: scrumd login --user N)`);
+  else console.log(`Board:   ${r.origin}/_scrumd/board/ (sign in: scrumd login --user N, or a password set by scrumd user passwd)`);
 }
 
 async function runOne(config: Config, report: (r: Ready) => void): Promise<void> {
@@ -55,7 +58,7 @@ async function runOne(config: Config, report: (r: Ready) => void): Promise<void>
   };
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
-  report({ type: 'scrumd-ready', origin: server.origin, webhookUrl: server.webhookUrl, caFile: server.caFile });
+  report({ type: 'scrumd-ready', origin: server.origin, webhookUrl: server.webhookUrl, caFile: server.caFile, signInUrl: server.signInUrl });
 }
 
 async function firstStart(config: Config): Promise<PortalState> {

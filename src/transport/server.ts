@@ -17,6 +17,7 @@ import type { MethodRegistry } from '../protocol/registry.js';
 import { decodeBody, mergeParams } from './requestBody.js';
 import { registerOauthRoutes } from './oauthRoutes.js';
 import { registerControlRoutes } from './controlRoutes.js';
+import { registerBoardRoutes } from './boardRoutes.js';
 import { homePage } from './homePage.js';
 import type { TlsMaterial } from './tls.js';
 
@@ -127,6 +128,7 @@ export function buildServer(app: App, registry: MethodRegistry, fastify: Fastify
   fastify.all('/rest/*', handler);
   registerOauthRoutes(app, fastify);
   registerControlRoutes(app, fastify); // the sandbox control API under /_scrumd/ (off with --no-control)
+  registerBoardRoutes(app, registry, fastify); // the web board under /_scrumd/board/ (src/transport/boardRoutes.ts)
   fastify.get('/', homePage); // not a REST path: no envelope (src/transport/homePage.ts)
 
   fastify.setErrorHandler((err: Error & { code?: string; statusCode?: number }, req, reply) => {

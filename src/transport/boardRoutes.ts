@@ -1,0 +1,240 @@
+/**
+ * The web board under `/_scrumd/board/` (README: "The web board"): the built single-page app
+ * (dist/web, made by `npm run build`), sign-in by one-time link or password, and a small JSON API.
+ * This prefix is not the control API's: the control token does not open it, a board session does.
+ *
+ * JSON API (every answer `{result: …}` or a Bitrix-style `{error, error_description}`):
+ *   GET  /_scrumd/board/signin?token=…          one-time link: sets the session cookie, 303 to the board
+ *   POST /_scrumd/board/api/login              {login (user id or e-mail), password} → the session
+ *   GET  /_scrumd/board/api/session            the signed-in user and the session's CSRF token
+ *   POST /_scrumd/board/api/logout             ends the session
+ *   GET  /_scrumd/board/api/groups/{id}/plan   a Scrum group's backlog and sprints with their items in
+ *                                              order (story points, epic, responsible): src/board/plan.ts
+ *   POST /_scrumd/board/api/call/{method}      a REST method, parameters as a JSON body, run as the
+ *                                              session's user with every scope of a full webhook:
+ *                                              answers exactly what the user's own REST call answers
+ *                                              (`{result, next, total}` or the method's error)
+ *
+ * Sessions are an HttpOnly, SameSite=Strict cookie scoped to the board's path (Secure over HTTPS).
+ * Every POST but login must carry `X-Scrumd-Csrf` equal to the session's CSRF token (a custom header
+ * a cross-site form cannot send and a cross-origin script cannot send without a CORS grant, which the
+ * board never gives), and an `Origin` header, when sent, must be the server's own.
+ */
+import { readFile } from 'node:fs/promises';
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { App } from '../app.js';
+import { Errors, RestError } from '../core/errors.js';
+import { IMPLEMENTED_SCOPES } from '../core/scopes.js';
+import { nowSeconds } from '../core/portalTime.js';
+import type { Caller } from '../core/call.js';
+import { errorResponse, execute, normalizeMethodName } from '../protocol/dispatch.js';
+import type { MethodRegistry } from '../protocol/registry.js';
+import { checkPassword, consumeSignInLink, createSession, endSession, findSession, type SessionUser } from '../board/auth.js';
+import { groupPlan } from '../board/plan.js';
+import { decodeBody } from './requestBody.js';
+
+export const BOARD_PREFIX = '/_scrumd/board';
+const COOKIE = 'scrumd_board';
+/** The built board: dist/web beside dist/transport (and, run from sources, the same folder). */
+const WEB_ROOT = new URL('../../dist/web/', import.meta.url);
+
+const CONTENT_TYPES: Record<string, string> = {
+  js: 'text/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+  svg: 'image/svg+xml',
+  png: 'image/png',
+  woff2: 'font/woff2',
+  json: 'application/json; charset=utf-8',
+};
+
+const HTML_HEADERS = {
+  'cache-control': 'no-cache',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+};
+
+function cookieOf(req: FastifyRequest): string | undefined {
+  const header = req.headers.cookie;
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === COOKIE) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+function sessionCookie(req: FastifyRequest, token: string, maxAge: number): string {
+  const secure = req.protocol === 'https' ? '; Secure' : '';
+  return `${COOKIE}=${token}; Path=${BOARD_PREFIX}/; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${secure}`;
+}
+
+function sendError(reply: FastifyReply, e: RestError): FastifyReply {
+  return reply.code(e.status).header('cache-control', 'no-store').type('application/json; charset=utf-8').send(JSON.stringify(e.body()));
+}
+
+function sendResult(reply: FastifyReply, body: Record<string, unknown>, status = 200): FastifyReply {
+  return reply.code(status).header('cache-control', 'no-store').type('application/json; charset=utf-8').send(JSON.stringify(body));
+}
+
+function sameText(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** An Origin header, when sent, names this server (host as the request addressed it). */
+function originAllowed(req: FastifyRequest): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  return origin === `${req.protocol}://${req.headers.host ?? ''}`;
+}
+
+export function registerBoardRoutes(app: App, registry: MethodRegistry, fastify: FastifyInstance): void {
+  async function session(req: FastifyRequest): Promise<SessionUser> {
+    const token = cookieOf(req);
+    if (!token) throw Errors.board.signInRequired();
+    const found = await findSession(app.store.db, token, nowSeconds());
+    if (!found.ok) throw found.expired ? Errors.board.sessionExpired() : Errors.board.signInRequired();
+    return found.session;
+  }
+
+  /** The session of a state-changing request: the CSRF header and the origin are checked. */
+  async function writingSession(req: FastifyRequest): Promise<SessionUser> {
+    const s = await session(req);
+    const sent = req.headers['x-scrumd-csrf'];
+    if (typeof sent !== 'string' || !sameText(sent, s.csrf) || !originAllowed(req)) throw Errors.board.csrfRefused();
+    return s;
+  }
+
+  const guarded =
+    (fn: (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>) =>
+    async (req: FastifyRequest, reply: FastifyReply) => {
+      try {
+        return await fn(req, reply);
+      } catch (e) {
+        const r = errorResponse(app, e);
+        return reply.code(r.status).header('cache-control', 'no-store').type('application/json; charset=utf-8').send(JSON.stringify(r.body));
+      }
+    };
+
+  async function indexHtml(_req: FastifyRequest, reply: FastifyReply) {
+    let html: Buffer;
+    try {
+      html = await readFile(new URL('index.html', WEB_ROOT));
+    } catch {
+      return reply
+        .code(503)
+        .headers(HTML_HEADERS)
+        .type('text/plain; charset=utf-8')
+        .send('The web board is not built: run `npm run build`.\n');
+    }
+    return reply.code(200).headers(HTML_HEADERS).type('text/html; charset=utf-8').send(html);
+  }
+
+  fastify.get(`${BOARD_PREFIX}/`, indexHtml); // the router ignores a trailing slash: /_scrumd/board too
+
+  // Hashed, never-changing files: cached for a year.
+  fastify.get(`${BOARD_PREFIX}/assets/:file`, async (req, reply) => {
+    const file = (req.params as { file: string }).file;
+    const ext = /^[A-Za-z0-9_-][A-Za-z0-9._-]*\.([a-z0-9]+)$/.exec(file)?.[1];
+    const type = ext ? CONTENT_TYPES[ext] : undefined;
+    if (!type) return sendError(reply, Errors.notFound());
+    let body: Buffer;
+    try {
+      body = await readFile(new URL(`assets/${file}`, WEB_ROOT));
+    } catch {
+      return sendError(reply, Errors.notFound());
+    }
+    return reply
+      .code(200)
+      .headers({ 'cache-control': 'public, max-age=31536000, immutable', 'x-content-type-options': 'nosniff' })
+      .type(type)
+      .send(body);
+  });
+
+  fastify.get(`${BOARD_PREFIX}/signin`, async (req, reply) => {
+    const token = (req.query as Record<string, unknown>).token;
+    const userId = typeof token === 'string' && token !== '' ? await consumeSignInLink(app.store.db, token, nowSeconds()) : undefined;
+    reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
+    if (userId === undefined) return reply.code(303).header('location', `${BOARD_PREFIX}/?signin=invalid`).send();
+    const s = await createSession(app.store.db, userId, nowSeconds());
+    return reply
+      .code(303)
+      .header('set-cookie', sessionCookie(req, s.token, s.expiresAt - nowSeconds()))
+      .header('location', `${BOARD_PREFIX}/`)
+      .send();
+  });
+
+  fastify.post(
+    `${BOARD_PREFIX}/api/login`,
+    guarded(async (req, reply) => {
+      // Login CSRF: the custom header (no cross-site form can send it) and a same-origin Origin.
+      if (req.headers['x-scrumd-csrf'] === undefined || !originAllowed(req)) throw Errors.board.csrfRefused();
+      let body: unknown;
+      try {
+        body = JSON.parse((req.body as Buffer | undefined)?.toString('utf8') ?? '');
+      } catch {
+        throw Errors.invalidRequest('The body is not JSON');
+      }
+      const { login, password } = (body ?? {}) as { login?: unknown; password?: unknown };
+      if ((typeof login !== 'string' && typeof login !== 'number') || typeof password !== 'string' || password.length > 1024) {
+        throw Errors.board.wrongPassword();
+      }
+      const userId = await checkPassword(app.store.db, String(login), password);
+      if (userId === undefined) throw Errors.board.wrongPassword();
+      const s = await createSession(app.store.db, userId, nowSeconds());
+      reply.header('set-cookie', sessionCookie(req, s.token, s.expiresAt - nowSeconds()));
+      return sendResult(reply, { result: { userId, csrf: s.csrf, expiresAt: s.expiresAt } });
+    }),
+  );
+
+  fastify.get(
+    `${BOARD_PREFIX}/api/session`,
+    guarded(async (req, reply) => {
+      const s = await session(req);
+      return sendResult(reply, { result: { userId: s.userId, name: s.name, isAdmin: s.isAdmin, csrf: s.csrf, expiresAt: s.expiresAt } });
+    }),
+  );
+
+  fastify.post(
+    `${BOARD_PREFIX}/api/logout`,
+    guarded(async (req, reply) => {
+      await writingSession(req);
+      await endSession(app.store.db, cookieOf(req)!);
+      reply.header('set-cookie', sessionCookie(req, '', 0));
+      return sendResult(reply, { result: true });
+    }),
+  );
+
+  const callerOf = (s: SessionUser): Caller => ({ userId: s.userId, isAdmin: s.isAdmin, authType: 'webhook', credentialId: 0, scopes: IMPLEMENTED_SCOPES });
+
+  fastify.get(
+    `${BOARD_PREFIX}/api/groups/:id/plan`,
+    guarded(async (req, reply) => {
+      const s = await session(req);
+      const id = (req.params as { id: string }).id;
+      if (!/^\d{1,15}$/.test(id)) throw Errors.scrum.accessDenied();
+      return sendResult(reply, { result: await groupPlan(app.store.db, callerOf(s), Number(id)) });
+    }),
+  );
+
+  fastify.post(
+    `${BOARD_PREFIX}/api/call/:method`,
+    guarded(async (req, reply) => {
+      const s = await writingSession(req);
+      const { name } = normalizeMethodName((req.params as { method: string }).method);
+      const method = registry.resolve(name);
+      if (!method) throw Errors.methodNotFound();
+      const params = (await decodeBody(req.body as Buffer | undefined, 'application/json')) ?? Object.create(null);
+      // The user's own REST call with a webhook of every scope: the same method, the same checks.
+      const r = await execute(app, registry, method, callerOf(s), params, nowSeconds());
+      const body: Record<string, unknown> = { result: r.result };
+      if (r.next !== undefined) body.next = r.next;
+      if (r.total !== undefined) body.total = r.total;
+      return sendResult(reply, body);
+    }),
+  );
+}

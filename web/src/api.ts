@@ -1,0 +1,116 @@
+/** The board's calls: REST methods with the session as credential, and the board's own read-only API. */
+const BASE = '/_scrumd/board/api';
+let csrf = '';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface Me {
+  userId: number;
+  name: string;
+  isAdmin: boolean;
+  csrf: string;
+}
+
+async function answer<T>(res: Response): Promise<{ result: T; next?: number; total?: number }> {
+  let body: any;
+  try {
+    body = await res.json();
+  } catch {
+    throw new ApiError(res.status, 'BAD_ANSWER', `The server answered ${res.status}`);
+  }
+  if (!res.ok || body?.error !== undefined) {
+    const code = String(body?.error ?? res.status);
+    const text = String(body?.error_description || body?.error || `HTTP ${res.status}`);
+    throw new ApiError(res.status, code, text);
+  }
+  return body;
+}
+
+export async function currentSession(): Promise<Me | null> {
+  const res = await fetch(`${BASE}/session`, { credentials: 'same-origin' });
+  if (res.status === 401) return null;
+  const me = (await answer<Me>(res)).result;
+  csrf = me.csrf;
+  return me;
+}
+
+export async function login(loginName: string, password: string): Promise<void> {
+  const res = await fetch(`${BASE}/login`, {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { 'content-type': 'application/json', 'x-scrumd-csrf': 'login' },
+    body: JSON.stringify({ login: loginName, password }),
+  });
+  csrf = (await answer<{ csrf: string }>(res)).result.csrf;
+}
+
+export async function logout(): Promise<void> {
+  await fetch(`${BASE}/logout`, { method: 'POST', credentials: 'same-origin', headers: { 'x-scrumd-csrf': csrf } });
+}
+
+/** A REST method as the signed-in user: answers `{result, next, total}` or throws the method's error. */
+export async function callPage<T = any>(method: string, params: Record<string, unknown> = {}) {
+  const res = await fetch(`${BASE}/call/${encodeURIComponent(method)}`, {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { 'content-type': 'application/json', 'x-scrumd-csrf': csrf },
+    body: JSON.stringify(params),
+  });
+  return answer<T>(res);
+}
+
+export async function call<T = any>(method: string, params: Record<string, unknown> = {}): Promise<T> {
+  return (await callPage<T>(method, params)).result;
+}
+
+/** Every page of a list method (at most 40 pages of 50). */
+export async function callAll<T = any>(method: string, params: Record<string, unknown> = {}): Promise<T[]> {
+  const out: T[] = [];
+  let start: number | undefined = 0;
+  for (let i = 0; i < 40 && start !== undefined; i++) {
+    const page: { result: T[]; next?: number } = await callPage<T[]>(method, { ...params, start });
+    out.push(...page.result);
+    start = page.next;
+  }
+  return out;
+}
+
+export interface PlanItem {
+  taskId: number;
+  title: string;
+  status: number;
+  storyPoints: string;
+  sort: number;
+  epic: { id: number; name: string; color: string } | null;
+  responsible: { id: number; name: string };
+}
+export interface PlanEntity {
+  id: number;
+  type: 'backlog' | 'sprint';
+  name: string;
+  status: string | null;
+  goal: string;
+  dateStart: number | null;
+  dateEnd: number | null;
+  storyPoints: number;
+  items: PlanItem[];
+}
+export interface Plan {
+  group: { id: number; name: string; scrumMasterId: number | null };
+  backlog: PlanEntity | null;
+  sprints: PlanEntity[];
+  epics: { id: number; name: string; color: string }[];
+}
+
+export async function groupPlan(groupId: number): Promise<Plan> {
+  const res = await fetch(`${BASE}/groups/${groupId}/plan`, { credentials: 'same-origin' });
+  return (await answer<Plan>(res)).result;
+}

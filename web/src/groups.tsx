@@ -1,0 +1,88 @@
+import { useEffect, useState } from 'preact/hooks';
+import { call, callAll, type Me } from './api';
+
+interface Group {
+  ID: string;
+  NAME: string;
+  SCRUM_MASTER_ID?: string | null;
+  NUMBER_OF_MEMBERS?: string;
+}
+
+/** The Scrum groups the user belongs to (administrators: all), by the REST methods themselves. */
+async function scrumGroups(me: Me): Promise<Group[]> {
+  const all = await callAll<Group>('sonet_group.get', { ORDER: { NAME: 'ASC' } });
+  let mine: Set<string> | undefined;
+  if (!me.isAdmin) {
+    const rel = await call<{ GROUP_ID: string }[]>('sonet_group.user.groups');
+    mine = new Set(rel.map((r) => String(r.GROUP_ID)));
+  }
+  return all.filter((g) => g.SCRUM_MASTER_ID && Number(g.SCRUM_MASTER_ID) > 0 && (!mine || mine.has(String(g.ID))));
+}
+
+export function Groups({ me }: { me: Me }) {
+  const [groups, setGroups] = useState<Group[] | null>(null);
+  const [error, setError] = useState('');
+  const [name, setName] = useState('');
+  const [master, setMaster] = useState(String(me.userId));
+  const [members, setMembers] = useState('');
+  const [busy, setBusy] = useState(false);
+  const load = () => scrumGroups(me).then(setGroups, (e: Error) => setError(e.message));
+  useEffect(() => void load(), []);
+
+  const create = async (e: Event) => {
+    e.preventDefault();
+    setError('');
+    setBusy(true);
+    try {
+      const id = await call<number>('sonet_group.create', { NAME: name, PROJECT: 'Y', VISIBLE: 'N', OPENED: 'N', SCRUM_MASTER_ID: Number(master) });
+      await call('tasks.api.scrum.backlog.add', { fields: { groupId: id, createdBy: me.userId } });
+      const ids = members.split(/[\s,]+/).filter((x) => /^\d+$/.test(x)).map(Number);
+      if (Number(master) !== me.userId && !ids.includes(Number(master))) ids.push(Number(master));
+      if (ids.length > 0) await call('sonet_group.user.add', { GROUP_ID: id, USER_ID: ids });
+      setName('');
+      setMembers('');
+      location.hash = `#/g/${id}/backlog`;
+    } catch (err) {
+      setError((err as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section aria-labelledby="groups-title">
+      <h1 id="groups-title">Scrum groups</h1>
+      {error && <p role="alert" class="error">{error}</p>}
+      {groups === null ? (
+        <p class="loading">Loading groups…</p>
+      ) : groups.length === 0 ? (
+        <p>No Scrum group yet.</p>
+      ) : (
+        <ul class="groups" aria-label="Scrum groups">
+          {groups.map((g) => (
+            <li key={g.ID}>
+              <a href={`#/g/${g.ID}/backlog`}>{g.NAME}</a>
+              <span class="muted"> · {g.NUMBER_OF_MEMBERS ?? '?'} members</span>
+            </li>
+          ))}
+        </ul>
+      )}
+      <form class="card" onSubmit={create} aria-labelledby="new-group-title">
+        <h2 id="new-group-title">New Scrum group</h2>
+        <label>
+          Group name
+          <input value={name} onInput={(e) => setName(e.currentTarget.value)} required maxLength={255} />
+        </label>
+        <label>
+          Scrum master (user id)
+          <input value={master} inputMode="numeric" pattern="[0-9]+" onInput={(e) => setMaster(e.currentTarget.value)} required />
+        </label>
+        <label>
+          Members (user ids, comma-separated)
+          <input value={members} onInput={(e) => setMembers(e.currentTarget.value)} placeholder="e.g. 2, 3" />
+        </label>
+        <button type="submit" disabled={busy}>Create group</button>
+      </form>
+    </section>
+  );
+}

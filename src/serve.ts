@@ -11,6 +11,7 @@ import { localCaMaterial, ownMaterial, type TlsMaterial } from './transport/tls.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { buildServer, createFastify, type LoggerOption } from './transport/server.js';
+import { Deliverer } from './events/deliverer.js';
 import { withControlToken } from './control/token.js';
 import { loadFixtureFile } from './control/fixtureFile.js';
 import { createSignInLink, signInUrl } from './board/auth.js';
@@ -84,6 +85,8 @@ export async function startServer(givenConfig: Config, opts: { logger?: LoggerOp
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     const origin = `${tls ? 'https' : 'http'}://${host}:${port}`;
+    // event deliveries (src/events/deliverer.ts): what earlier processes left undelivered goes too
+    const deliverer = new Deliverer(app, origin).start();
     // for `scrumd webhook add` beside a running server; a failure here must not stop it serving
     if (config.database !== ':memory:') {
       await recordServerOrigin(app.store.db, origin).catch((e: Error) => fastify.log.warn(`could not record the server origin: ${e.message}`));
@@ -100,6 +103,7 @@ export async function startServer(givenConfig: Config, opts: { logger?: LoggerOp
       caFile: tls?.caFile,
       controlToken: config.noControl ? undefined : config.controlToken,
       close: async () => {
+        await deliverer.stop();
         await fastify.close();
         await store.close();
       },

@@ -9,6 +9,8 @@ import { nowSeconds } from '../src/core/portalTime.js';
 import { delivererOf } from '../src/events/deliverer.js';
 import { errorOf, rawCall, startTestServer, type Client, type Encoding, type TestServer } from './helpers/harness.js';
 import { Receiver } from './helpers/receiver.js';
+import { Fixtures } from './helpers/sprintFixtures.js';
+import { createScrum } from './helpers/harness.js';
 
 let t: TestServer;
 let rx: Receiver;
@@ -203,5 +205,41 @@ describe('deliveries', () => {
       await ok(A, 'event.unbind', { event: 'ONTASKADD', handler: `${slow.url}/slow` });
       await slow.close();
     }
+  });
+});
+
+describe('Scrum operations and task events (spec events.md §7.2)', () => {
+  test('backlog↔sprint moves and kanban.addTask raise nothing; sprint.start and kanban.deleteTask raise ONTASKUPDATE', async () => {
+    const fx = new Fixtures(t);
+    const group = await createScrum(t.admin, 'Evented Scrum');
+    const backlog = await fx.backlog(t.admin, group);
+    const sprint = await fx.sprint(t.admin, group);
+    const t1 = await fx.task(t.admin, group);
+    const t2 = await fx.task(t.admin, group);
+    await fx.moveItem(t2, sprint, 2048);
+    await idle();
+    rx.received.length = 0;
+    const updated = (ids: number[]) => rx.ofEvent('ONTASKUPDATE').map((r) => Number(r.body.data.FIELDS_AFTER.ID)).sort((a, b) => a - b);
+
+    assert.equal((await t.admin.call('tasks.api.scrum.task.update', { id: t1, fields: { entityId: sprint } })).status, 200);
+    assert.equal((await t.admin.call('tasks.api.scrum.task.update', { id: t1, fields: { entityId: backlog } })).status, 200);
+    assert.equal((await t.admin.call('tasks.api.scrum.task.update', { id: t1, fields: { entityId: sprint } })).status, 200);
+    await idle();
+    assert.deepEqual(rx.received.map((r) => r.body.event), [], 'moves between backlog and sprint');
+
+    assert.equal((await t.admin.call('tasks.api.scrum.sprint.start', { id: sprint })).status, 200);
+    await idle();
+    assert.deepEqual(updated([]), [t1, t2], 'one ONTASKUPDATE per open task of the sprint');
+
+    rx.received.length = 0;
+    assert.equal((await t.admin.call('tasks.api.scrum.kanban.deleteTask', { sprintId: sprint, taskId: t1 })).status, 200);
+    await idle();
+    assert.deepEqual(updated([]), [t1]);
+    rx.received.length = 0;
+    assert.equal((await t.admin.call('tasks.api.scrum.kanban.deleteTask', { sprintId: sprint, taskId: t1 })).status, 200); // no link left
+    const stages = await t.admin.result('tasks.api.scrum.kanban.getStages', { sprintId: sprint });
+    assert.equal((await t.admin.call('tasks.api.scrum.kanban.addTask', { sprintId: sprint, taskId: t1, stageId: stages[0].id })).status, 200);
+    await idle();
+    assert.deepEqual(rx.received.map((r) => r.body.event), []);
   });
 });

@@ -37,7 +37,7 @@ export const DEFAULT_DELIVERER_OPTIONS: DelivererOptions = {
   maxAttempts: 5,
   backoffMs: 2_000,
   pollMs: 500,
-  leaseMs: 60_000,
+  leaseMs: 20_000,
   batch: 50,
 };
 
@@ -73,8 +73,22 @@ export class Deliverer {
 
   start(): this {
     running.set(this.app, this);
-    this.loop = this.run();
+    this.loop = this.recover().then(() => this.run());
     return this;
+  }
+
+  /**
+   * A process that is the database's only server (SQLite without --workers) owns every claim: what a
+   * killed predecessor was sending is sent again at once rather than after its lease.
+   */
+  private async recover(): Promise<void> {
+    if (!this.app.config.soleProcess || this.app.store.dialect !== 'sqlite') return;
+    await edb(this.app.store.db)
+      .updateTable('event_deliveries')
+      .set({ status: 'pending', next_at: Date.now(), locked_until: 0 })
+      .where('status', '=', 'sending')
+      .execute()
+      .catch((e) => this.app.log.warn({ err: e }, 'event deliveries: recovery failed'));
   }
 
   async stop(): Promise<void> {

@@ -17,6 +17,7 @@ import { startTestServer, type Client, type TestServer } from './helpers/harness
 import { testDatabase, type TestDatabase } from './helpers/database.js';
 import { CLI, cliEnv } from './helpers/cliProcess.js';
 import { nowSeconds } from '../src/core/portalTime.js';
+import { maskUrl } from '../src/protocol/redact.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -69,6 +70,9 @@ let groupId: number;
 test('the first-start sign-in link signs user 1 in, once', async () => {
   const link = t.server.signInUrl;
   assert.ok(link && link.startsWith(`${t.origin}/_scrumd/board/signin?token=`), String(link));
+  // the request log's URL never carries the token
+  const token = new URL(link).searchParams.get('token')!;
+  assert.ok(!maskUrl(new URL(link).pathname + new URL(link).search).includes(token));
   admin = await newPage();
   await admin.goto(link);
   await admin.getByRole('heading', { name: 'Scrum groups' }).waitFor();

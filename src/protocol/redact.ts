@@ -3,8 +3,8 @@
  * password of a database URL.
  */
 
-/** Query parameters whose values are credentials (OAuth tokens, client secrets, codes, webhook secrets). */
-const SECRET_PARAMS = /([?&](?:auth|access_token|refresh_token|client_secret|code|ap|password)(?:%5B[^=&#]*|\[[^=&#]*)?=)[^&#]*/gi;
+/** Query parameters whose values are credentials (OAuth tokens, client secrets, codes, webhook secrets, the web board's sign-in link tokens). */
+const SECRET_PARAMS = /([?&](?:auth|access_token|refresh_token|client_secret|code|ap|password|token)(?:%5B[^=&#]*|\[[^=&#]*)?=)[^&#]*/gi;
 
 /**
  * A URL (or path, or `method?query` batch command) with the webhook secret of `/rest/{user}/{secret}/…`

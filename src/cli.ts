@@ -96,6 +96,7 @@ program
   .addOption(new Option('--tls-key <file>', 'the private key of --tls-cert (PEM)').env('SCRUMD_TLS_KEY'))
   .addOption(new Option('--control-token <token>', 'fixed token of the sandbox control API /_scrumd/ (default: random, printed)').env('SCRUMD_CONTROL_TOKEN'))
   .addOption(new Option('--no-control', 'no sandbox control API (/_scrumd/ answers 404): for self-hosted production'))
+  .addOption(new Option('--journal-size <n>', 'REST calls kept by the request journal of the control API (0: off)').env('SCRUMD_JOURNAL_SIZE').default(1000).argParser(intArg('journal size', 0, 1_000_000)))
   .addOption(new Option('--fixture <file>', 'load a fixture (JSON, see `scrumd fixture export`) at start, replacing the state').env('SCRUMD_FIXTURE'))
   .action(async (o) => {
     if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) program.error('error: --tls-cert and --tls-key go together');
@@ -125,6 +126,7 @@ program
       controlToken: o.controlToken,
       noControl: o.control === false,
       fixture: o.fixture,
+      journalSize: o.journalSize,
     };
     try {
       await serve(config, o.workers === 'auto' ? availableParallelism() : Number(o.workers));

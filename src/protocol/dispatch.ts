@@ -168,7 +168,8 @@ async function dispatchCall(app: App, registry: MethodRegistry, call: IncomingCa
     if (rec) {
       rec.credential = credentialOf(caller);
       rec.params = { ...params };
-      Object.defineProperty(params, JOURNAL_ENTRY, { value: rec, enumerable: false });
+      // only a batch reads it (a property defined on every call's parameters would cost every call)
+      if (method.name === 'batch') Object.defineProperty(params, JOURNAL_ENTRY, { value: rec, enumerable: false });
     }
     if (!app.faults.empty) {
       const fault = app.faults.match(method.name, caller, false);

@@ -5,7 +5,7 @@
  */
 import { METHODS } from 'node:http';
 import type { Socket } from 'node:net';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { App } from '../app.js';
 import type { Config } from '../config.js';
 import { dispatch, errorResponse, type OutgoingResponse } from '../protocol/dispatch.js';
@@ -122,6 +122,12 @@ export function buildServer(app: App, registry: MethodRegistry, fastify: Fastify
     // never an ordinary answer, whatever the method made of the failure: it is the internal-error
     // envelope, and the log names the real cause.
     if (faults.count !== faultsBefore) return send(reply, storageFault(app, faults.last, res.xml));
+    if (res.drop) {
+      // a fault rule of the control API: the connection is dropped without an answer
+      reply.hijack();
+      req.raw.socket.destroy();
+      return reply;
+    }
     return send(reply, res);
   };
   fastify.all('/rest', handler);
@@ -250,6 +256,8 @@ export function createFastify(config: Config, logger: LoggerOption, tls?: TlsMat
   return Fastify({
     logger: loggerOptions as FastifyServerOptions['logger'],
     ...(quiet ? { childLoggerFactory: (parent) => parent } : {}),
+    // a REST call logs one line of its own at info (src/protocol/dispatch.ts, the journal's fields)
+    logController: new LogController({ disableRequestLogging: (req) => /^\/*rest(\/|\?|$)/i.test((req as { url?: string }).url ?? '') }),
     rewriteUrl: routableUrl,
     clientErrorHandler: clientError,
     // A path the router still refuses gets the envelope of a method it cannot find, without the URL.

@@ -44,9 +44,10 @@ if (!webOnly) {
 
 // The web board (web/ → dist/web), built by Vite; the sources are plain files under web/.
 const webBuilt = builtAt(join(root, 'dist', 'web', 'index.html'));
+// (a tree without web/, e.g. a server-only copy, builds the server only)
 const webSources = Math.max(newest(join(root, 'web')), newest(join(root, 'package.json')));
 const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
-if (webBuilt < webSources) {
+if (webSources > 0 && statSync(join(root, 'web', 'index.html'), { throwIfNoEntry: false }) && webBuilt < webSources) {
   if (!statSync(vite, { throwIfNoEntry: false })) {
     // an install without devDependencies: the server runs, the board answers "not built"
     console.error('scrumd: the web board is not built and Vite is not installed (npm install --include=dev)');

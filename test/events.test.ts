@@ -155,6 +155,15 @@ describe('deliveries', () => {
     assert.deepEqual(rx.received[0]!.body.data, { FIELDS_BEFORE: { ID: String(id) }, FIELDS_AFTER: 'undefined', IS_ACCESSIBLE_BEFORE: 'undefined', IS_ACCESSIBLE_AFTER: 'N' });
   });
 
+  test('identical events of one call collapse: two updates of a task in one batch give one ONTASKUPDATE', async () => {
+    const id = Number((await t.admin.result('tasks.task.add', { fields: { TITLE: 'Batched', RESPONSIBLE_ID: 1 } })).task.id);
+    await idle();
+    rx.received.length = 0;
+    await t.admin.result('batch', { halt: 0, cmd: { a: `tasks.task.update?taskId=${id}&fields[TITLE]=One`, b: `tasks.task.update?taskId=${id}&fields[TITLE]=Two` } });
+    await idle();
+    assert.deepEqual(rx.received.map((r) => [r.body.event, r.body.data.FIELDS_AFTER.ID]), [['ONTASKUPDATE', String(id)]]);
+  });
+
   test('a refused change raises nothing (the event is in its transaction)', async () => {
     rx.received.length = 0;
     const r = await t.admin.call('tasks.task.add', { fields: { TITLE: '' } });
@@ -241,5 +250,68 @@ describe('Scrum operations and task events (spec events.md §7.2)', () => {
     assert.equal((await t.admin.call('tasks.api.scrum.kanban.addTask', { sprintId: sprint, taskId: t1, stageId: stages[0].id })).status, 200);
     await idle();
     assert.deepEqual(rx.received.map((r) => r.body.event), []);
+  });
+});
+
+describe('offline events (spec events.md §6)', () => {
+  test('record, coalesce, self-exclusion; get/clear/error round trip; ONOFFLINEEVENT with minTimeout', async () => {
+    assert.equal(await ok(A, 'event.bind', { event: 'ONTASKUPDATE', event_type: 'offline' }), true);
+    assert.equal(await ok(A, 'event.bind', { event: 'ONOFFLINEEVENT', handler: `${rx.url}/offline`, options: { minTimeout: 60, other: 1 } }), true);
+    const task = Number((await t.admin.result('tasks.task.add', { fields: { TITLE: 'Offline', RESPONSIBLE_ID: 1 } })).task.id);
+    const mine = Number((await ok(A, 'tasks.task.add', { fields: { TITLE: 'Mine', RESPONSIBLE_ID: 1 } })).task.id);
+    await idle();
+    rx.received.length = 0;
+    for (let i = 0; i < 4; i++) await t.admin.result('tasks.task.update', { taskId: task, fields: { TITLE: `Offline ${i}` } });
+    await ok(A, 'tasks.task.update', { taskId: mine, fields: { TITLE: 'Mine again' } }); // the app's own change: not recorded
+    await idle();
+    let list = await ok(A, 'event.offline.list');
+    assert.equal(list.length, 1);
+    const rec = list[0];
+    assert.equal(rec.EVENT_NAME, 'ONTASKUPDATE');
+    assert.deepEqual(rec.EVENT_DATA, { FIELDS_BEFORE: { ID: task }, FIELDS_AFTER: { ID: task }, IS_ACCESSIBLE_BEFORE: 'undefined', IS_ACCESSIBLE_AFTER: 'undefined' });
+    assert.deepEqual(rec.EVENT_ADDITIONAL, { user_id: 1 });
+    assert.match(rec.MESSAGE_ID, /^[0-9a-f]{32}$/);
+    assert.equal(rec.PROCESS_ID, '');
+    assert.equal(rec.ERROR, '0');
+    // one ONOFFLINEEVENT for the four changes (minTimeout 60), with a refresh token and no data
+    const notes = rx.received.filter((r) => r.body.event === 'ONOFFLINEEVENT');
+    assert.equal(notes.length, 1);
+    assert.equal(notes[0]!.body.data, undefined);
+    assert.ok(notes[0]!.body.auth.refresh_token);
+
+    // reserve, then nothing more to reserve
+    const got = await ok(A, 'event.offline.get', { clear: 0 });
+    assert.match(got.process_id, /^[0-9a-z]{32}$/);
+    assert.equal(got.events.length, 1);
+    assert.equal(got.events[0].MESSAGE_ID, rec.MESSAGE_ID);
+    assert.deepEqual((await ok(A, 'event.offline.get', { clear: 0 })).events, []);
+    // mark it failed: an error record, unreserved
+    assert.equal(await ok(A, 'event.offline.error', { process_id: got.process_id, message_id: [rec.MESSAGE_ID] }), true);
+    list = await ok(A, 'event.offline.list');
+    assert.deepEqual(list.map((r: { ERROR: string; PROCESS_ID: string }) => [r.ERROR, r.PROCESS_ID]), [['1', '']]);
+    // a new change refreshes the error record: invisible to get, visible with error=1
+    await t.admin.result('tasks.task.update', { taskId: task, fields: { TITLE: 'Offline 5' } });
+    assert.deepEqual((await ok(A, 'event.offline.get', {})).events, []);
+    const errors = await ok(A, 'event.offline.get', { error: 1 });
+    assert.equal(errors.process_id, null);
+    assert.equal(errors.events.length, 1);
+    assert.deepEqual(await ok(A, 'event.offline.list'), []);
+    // clear by process id
+    await t.admin.result('tasks.task.update', { taskId: task, fields: { TITLE: 'Offline 6' } });
+    const again = await ok(A, 'event.offline.get', { clear: 0 });
+    assert.equal(again.events.length, 1);
+    assert.equal(await ok(A, 'event.offline.clear', { process_id: again.process_id }), true);
+    assert.deepEqual(await ok(A, 'event.offline.list'), []);
+
+    assert.deepEqual(errorOf(await call(A, 'event.offline.get', { limit: 0 })), { status: 400, error: 'ERROR_ARGUMENT', error_description: 'Value must be positive integer' });
+    assert.deepEqual((await call(A, 'event.offline.clear', {})).body, { error: 'ERROR_ARGUMENT', error_description: "Argument 'PROCESS_ID' is null or empty", argument: 'PROCESS_ID' });
+    assert.deepEqual((await call(A, 'event.offline.clear', { process_id: 'x', message_id: ['short'] })).body, { error: 'ERROR_ARGUMENT', error_description: 'Value must be array of MESSAGE_ID values', argument: 'messsage_id' });
+    assert.deepEqual(errorOf(await call(A, 'event.offline.get', { filter: { '!ID': 1 } })).error_description, 'Filter operation not allowed: !');
+    assert.deepEqual(errorOf(await call(A, 'event.offline.get', { order: { FOO: 'ASC' } })).error_description, 'Order field not allowed: FOO');
+    for (const m of ['event.offline.get', 'event.offline.clear', 'event.offline.error', 'event.offline.list']) {
+      assert.deepEqual(errorOf(await call(N, m, { process_id: 'x', message_id: [] })), { status: 403, error: 'ACCESS_DENIED', error_description: 'Access denied!' }, m);
+      assert.equal(errorOf(await t.admin.call(m)).error, 'WRONG_AUTH_TYPE', m);
+    }
+    assert.deepEqual(await ok(A, 'event.unbind', { event: 'ONTASKUPDATE', event_type: 'offline' }), { count: 1 });
   });
 });

@@ -101,19 +101,21 @@ export async function raise(db0: Kysely<Database>, event: string, data: unknown,
   let q = db
     .selectFrom('event_handlers as h')
     .leftJoin('oauth_apps as a', 'a.id', 'h.app_id')
-    .select(['h.id', 'h.app_id', 'h.handler', 'h.user_id', 'h.application_token as hook_token', 'a.client_id', 'a.application_token', 'a.active', 'a.installed'])
+    .select(['h.id', 'h.app_id', 'h.handler', 'h.user_id', 'h.options', 'h.application_token as hook_token', 'a.client_id', 'a.application_token', 'a.active', 'a.installed'])
     .where('h.event_name', '=', event)
     .where('h.handler', '<>', '')
     .orderBy('h.id');
-  if (event.startsWith('ONAPP')) q = q.where('h.app_id', '=', opts.onlyApp ?? -1);
+  if (event.startsWith('ONAPP') || event === 'ONOFFLINEEVENT') q = q.where('h.app_id', '=', opts.onlyApp ?? -1);
+  const dataJson = data === null ? null : JSON.stringify(data);
+  if (def.offline) await recordOffline(db, hit, event, dataJson, opts.onlyApp);
   const handlers = await q.execute();
   if (handlers.length === 0) return;
   const memberId = await memberIdOf(db0);
   const ts = nowSeconds();
-  const dataJson = data === null ? null : JSON.stringify(data);
   const nowMs = Date.now();
   for (const h of handlers) {
     if (h.app_id !== null && (h.active !== 'Y' || h.installed !== 'Y')) continue; // spec §5.2
+    if (event === 'ONOFFLINEEVENT' && (await offlineNoticeTooSoon(db, h.id, h.options, ts))) continue;
     const token = h.app_id !== null ? applicationToken({ id: h.app_id, client_id: h.client_id ?? '', application_token: h.application_token ?? '' }, memberId) : h.hook_token;
     if (event === 'ONSONETGROUPUPDATE' && (await groupUpdateSuppressed(db, hit.hitId, objectKey, h.app_id, token))) continue;
     const localUser = h.user_id > 0 ? h.user_id : (opts.userId ?? hit.userId);
@@ -171,4 +173,61 @@ export async function raiseUserAdd(db: Kysely<Database>, userId: number, now: nu
   if (!u) return;
   const time = new PortalTime(hits.getStore()?.zone ?? 'UTC');
   await raise(db, 'ONUSERADD', userRecord(u, 'user', 'list', time, now), `user:${userId}`);
+}
+
+/**
+ * Offline bindings (spec events.md §6.1): one record per object and queue, refreshed by later changes
+ * (MESSAGE_ID = md5 of the event name, '|' and the data's JSON); never for the app's own changes made
+ * with the binding's connector; then ONOFFLINEEVENT for each app that got a record (§6.4).
+ */
+async function recordOffline(db: Kysely<EventsDatabase>, hit: Hit, event: string, dataJson: string | null, onlyApp: number | undefined): Promise<void> {
+  let q = db
+    .selectFrom('event_handlers as h')
+    .innerJoin('oauth_apps as a', 'a.id', 'h.app_id')
+    .select(['h.app_id', 'h.connector_id'])
+    .where('h.event_name', '=', event)
+    .where('h.handler', '=', '')
+    .where('a.active', '=', 'Y')
+    .where('a.installed', '=', 'Y');
+  if (event.startsWith('ONAPP')) q = q.where('h.app_id', '=', onlyApp ?? -1);
+  const rows = await q.execute();
+  if (rows.length === 0) return;
+  const messageId = md5(`${event}|${dataJson ?? 'null'}`);
+  const now = nowSeconds();
+  const apps = new Set<number>();
+  for (const r of rows) {
+    const appId = r.app_id!;
+    if (hit.appId === appId && hit.connector === r.connector_id) continue; // self-exclusion
+    await db
+      .insertInto('event_offline')
+      .values({ timestamp_x: now, message_id: messageId, app_id: appId, event_name: event, event_data: dataJson, local_user: hit.userId, process_id: '', connector_id: r.connector_id, error: 0 })
+      .onConflict((oc) => oc.columns(['message_id', 'app_id', 'connector_id', 'process_id']).doUpdateSet({ timestamp_x: now, event_data: dataJson, local_user: hit.userId }))
+      .execute();
+    apps.add(appId);
+  }
+  for (const appId of apps) await raise(db as unknown as Kysely<Database>, 'ONOFFLINEEVENT', null, `app:${appId}`, { onlyApp: appId });
+}
+
+/**
+ * `minTimeout` (default 1) of an ONOFFLINEEVENT handler: no notice within that many seconds of the last
+ * one — dropped, not postponed. 0: one per call (the per-call collapse does it).
+ */
+async function offlineNoticeTooSoon(db: Kysely<EventsDatabase>, handlerId: number, options: string, now: number): Promise<boolean> {
+  let minTimeout = 1;
+  try {
+    const o = JSON.parse(options) as { minTimeout?: unknown };
+    if (typeof o.minTimeout === 'number') minTimeout = o.minTimeout;
+  } catch {
+    // stored by event.bind: always JSON
+  }
+  if (minTimeout <= 0) return false;
+  const last = await db
+    .selectFrom('event_deliveries')
+    .select('id')
+    .where('handler_id', '=', handlerId)
+    .where('event_name', '=', 'ONOFFLINEEVENT')
+    .where('created_at', '>', now - minTimeout)
+    .limit(1)
+    .executeTakeFirst();
+  return last !== undefined;
 }

@@ -10,6 +10,7 @@ import { isUniqueViolation } from '../store/dialectErrors.js';
 import { method, type MethodSpec } from '../protocol/method.js';
 import { bindable } from '../events/catalogue.js';
 import { edb } from '../events/schema.js';
+import { offlineEventMethods } from './eventsOffline.js';
 
 /** The parameters with upper-cased names, in a map without a prototype. */
 function upperParams(params: PhpMap): Record<string, unknown> {
@@ -156,4 +157,5 @@ export const eventMethods: MethodSpec[] = [
       );
     },
   }),
+  ...offlineEventMethods,
 ];

@@ -689,12 +689,43 @@ async function betweenBaselines(b: Baseline, scenario: () => Promise<Measured>):
   return { ...m, adjacentBaseline: [before.rps, after.rps] };
 }
 
+/**
+ * BENCH_JOURNAL=1: the cost of the request journal (issue 14): sprint.get req/s of a server with the
+ * journal on (default size) against one with `--journal-size 0`, measured off/on three times on the same
+ * seeded file; printed, not written to the doc. Target: on ≥ 95 % of off.
+ */
+async function journalCost(dir: string): Promise<void> {
+  const file = join(dir, 'journal.db');
+  seedDatabase(file, ROUTINE_SET);
+  const ids = readIds(file);
+  const scenario = routineScenarios(ids).find((s) => s.name === 'tasks.api.scrum.sprint.get')!;
+  const rps: Record<'on' | 'off', number[]> = { on: [], off: [] };
+  for (const mode of ['off', 'on', 'off', 'on', 'off', 'on'] as const) {
+    const port = await freePort();
+    const origin = `http://${HOST}:${port}`;
+    const args = [CLI, 'serve', '--host', HOST, '--port', String(port), '--database', file, '--webhook-secret', SECRET];
+    const child = startChild(mode === 'off' ? [...args, '--journal-size', '0'] : args);
+    try {
+      await firstAnswer(`${origin}${rest('server.time')}`, performance.now(), child);
+      const m = await measure(origin, { ...scenario, target: undefined }, child.pid);
+      rps[mode].push(m.rps);
+      console.error(`journal ${mode}: ${fmt(m.rps)} req/s`);
+    } finally {
+      await stopChild(child);
+    }
+  }
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const r = mean(rps.on) / mean(rps.off);
+  console.log(`journal on (default size) vs off, sprint.get: ${fmt(mean(rps.on))} vs ${fmt(mean(rps.off))} req/s = ${(r * 100).toFixed(1)} % (target ≥ 95 %) ${mark(r >= 0.95)}`);
+}
+
 async function main(): Promise<void> {
   if (!existsSync(CLI)) throw new Error('dist/cli.js is missing: run `npm run build` first (npm run bench does)');
   const dir = mkdtempSync(join(os.tmpdir(), 'scrumd-bench-'));
   let baseline: Baseline | undefined;
   try {
     console.error(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    if (env.BENCH_JOURNAL === '1') return await journalCost(dir);
     baseline = await startBaseline();
     const base = await measureBaseline(baseline);
     const routine = await scrumdPhase(dir, `Routine data set`, ROUTINE_SET, routineScenarios, baseline, true);

@@ -23,7 +23,8 @@ export interface JournalRecord {
   id: number;
   /** portal time of arrival, Unix seconds with fractions */
   time: number;
-  credential: JournalCredential | null;
+  /** the authenticated caller (shown as a JournalCredential: kind, id, user); null when not authenticated */
+  credential: Caller | null;
   /** the method as called, lower-cased (`batch` for a batch) */
   method: string;
   params: Record<string, unknown>;
@@ -38,7 +39,9 @@ export interface JournalRecord {
 }
 
 /** An entry as the control API shows it: parameters with secrets redacted, the time also as ISO. */
-export type JournalEntry = Omit<JournalRecord, 'params'> & { params: unknown; date: string };
+export type JournalEntry = Omit<JournalRecord, 'params' | 'credential'> & { credential: JournalCredential | null; params: unknown; date: string };
+
+const NO_PARAMS: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
 
 export interface JournalFilter {
   /** glob over the method name (`tasks.api.scrum.*`) */
@@ -92,7 +95,7 @@ export class Journal {
 
   /** A new entry for a call that starts now; kept in the ring when the journal is on. */
   begin(time: number, method: string): JournalRecord {
-    const r: JournalRecord = { id: ++this.lastId, time, credential: null, method, params: {}, status: 0, error: null, duration: 0 };
+    const r: JournalRecord = { id: ++this.lastId, time, credential: null, method, params: NO_PARAMS, status: 0, error: null, duration: 0 };
     if (this.size > 0) {
       this.ring[this.next] = r;
       this.next = (this.next + 1) % this.size;
@@ -140,7 +143,7 @@ export class Journal {
 
 /** The shown form of an entry: secrets redacted. */
 export function view(r: JournalRecord, iso: (s: number) => string): JournalEntry {
-  return { ...r, params: redact(r.params), date: iso(r.time) };
+  return { ...r, credential: r.credential ? credentialOf(r.credential) : null, params: redact(r.params), date: iso(r.time) };
 }
 
 /** Reads a filter from query/body values (strings or numbers); throws a message on a bad one. */

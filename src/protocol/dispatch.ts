@@ -11,7 +11,8 @@ import { operatingAccount, operationTimeLimit, queryLimitExceeded, readOperating
 import { own, toInt, type PhpMap } from '../core/php.js';
 import { Page, type Caller } from '../core/call.js';
 import type { MethodDef, MethodRegistry } from './registry.js';
-import { credentialOf, view, type JournalRecord } from '../control/journal.js';
+import { view, type JournalRecord } from '../control/journal.js';
+import { maskUrl } from './redact.js';
 import { applyFault } from '../control/faults.js';
 
 /**
@@ -32,6 +33,8 @@ export interface IncomingCall {
   start: number;
   /** the client's address (the request-rate limit is kept per portal and address) */
   client: string;
+  /** the URL as sent (only the log line at info shows it, masked) */
+  url?: string;
 }
 
 export interface OutgoingResponse {
@@ -114,7 +117,7 @@ export async function dispatch(app: App, registry: MethodRegistry, call: Incomin
   const err = res.body.error;
   rec.error = typeof err === 'string' ? err : err && typeof err === 'object' ? String((err as { code?: unknown }).code ?? '') : res.drop ? 'DROPPED' : null;
   rec.duration = Math.round((preciseNow() - call.start) * 1e6) / 1e3;
-  if (app.journal.logCalls) app.log.info({ call: view(rec, (s) => app.time.iso(s)) }, 'REST call');
+  if (app.journal.logCalls) app.log.info({ call: view(rec, (s) => app.time.iso(s)), url: call.url === undefined ? undefined : maskUrl(call.url) }, 'REST call');
   return res;
 }
 
@@ -166,7 +169,7 @@ async function dispatchCall(app: App, registry: MethodRegistry, call: IncomingCa
     }
 
     if (rec) {
-      rec.credential = credentialOf(caller);
+      rec.credential = caller; // shown as {type, id, user} when read (no object per call)
       rec.params = { ...params };
       // only a batch reads it (a property defined on every call's parameters would cost every call)
       if (method.name === 'batch') Object.defineProperty(params, JOURNAL_ENTRY, { value: rec, enumerable: false });

@@ -117,6 +117,7 @@ export function buildServer(app: App, registry: MethodRegistry, fastify: Fastify
       start: req.scrumdStart,
       // only the request-rate limit reads the address (Fastify works it out on every read of req.ip)
       client: app.config.limits ? req.ip : '',
+      url, // for the log line at info (masked there)
     });
     // A storage fault (disk full, the database file deleted or replaced, I/O errors) during the call is
     // never an ordinary answer, whatever the method made of the failure: it is the internal-error

@@ -148,6 +148,23 @@ test('create a group, add backlog items with story points, reorder by keyboard',
   }
   assert.ok(sorts.get(expected[0])! < sorts.get(expected[1])! && sorts.get(expected[1])! < sorts.get(expected[2])!, JSON.stringify([...sorts]));
   await admin.screenshot({ path: join(SHOTS, 'board-backlog-1280.png') });
+
+  // drag and drop (mouse): the first item dragged by its handle below the last one
+  const rows = admin.locator('ol[aria-label="Backlog items"] > li');
+  const handle = await rows.nth(0).locator('.drag').boundingBox();
+  const target = await rows.nth(2).boundingBox();
+  assert.ok(handle && target);
+  await admin.mouse.move(handle.x + handle.width / 2, handle.y + handle.height / 2);
+  await admin.mouse.down();
+  for (let k = 1; k <= 12; k++) {
+    await admin.mouse.move(handle.x + handle.width / 2, handle.y + ((target.y + target.height * 0.9 - handle.y) * k) / 12);
+  }
+  await admin.mouse.up();
+  await admin.getByRole('status').filter({ hasText: `Moved "${expected[0]}" to position 3` }).waitFor();
+  const dragged = [expected[1]!, expected[2]!, expected[0]!];
+  assert.deepEqual(await itemTitles(admin), dragged);
+  const sortsAfter = await Promise.all(dragged.map(async (title) => Number((await t.admin.result('tasks.api.scrum.task.get', { id: await taskIdOf(title) })).sortFloat)));
+  assert.ok(sortsAfter[0]! < sortsAfter[1]! && sortsAfter[1]! < sortsAfter[2]!, JSON.stringify(sortsAfter));
 });
 
 test('a member who is not in a group cannot see it', async () => {

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
+import Sortable from 'sortablejs';
 import { call, groupPlan, type Me, type Plan, type PlanItem } from './api';
 
 const day = (t: number | null) => (t === null ? '—' : new Date(t * 1000).toISOString().slice(0, 10));
@@ -75,6 +76,27 @@ function Backlog({ me, plan, act }: { me: Me; plan: Plan; act: Act }) {
   useEffect(() => {
     if (focusTask !== null) listRef.current?.querySelector<HTMLElement>(`[data-task="${focusTask}"]`)?.focus();
   });
+  // Drag and drop (SortableJS, pointer-based): the DOM move is undone at once and the same move as
+  // the keyboard's is made, so Preact keeps owning the list and the service decides the order.
+  const moveRef = useRef<(index: number, delta: number) => void>(() => {});
+  useEffect(() => {
+    const el = listRef.current;
+    if (!el) return;
+    const sortable = Sortable.create(el, {
+      animation: 120,
+      handle: '.drag',
+      forceFallback: true,
+      onEnd: (evt) => {
+        const from = evt.oldIndex;
+        const to = evt.newIndex;
+        if (from === undefined || to === undefined || from === to) return;
+        evt.item.remove();
+        evt.from.insertBefore(evt.item, evt.from.children[from] ?? null);
+        moveRef.current(from, to - from);
+      },
+    });
+    return () => sortable.destroy();
+  }, [backlog?.id]);
   if (!backlog) {
     return (
       <button type="button" onClick={() => act(() => call('tasks.api.scrum.backlog.add', { fields: { groupId: plan.group.id, createdBy: me.userId } }))}>
@@ -120,6 +142,8 @@ function Backlog({ me, plan, act }: { me: Me; plan: Plan; act: Act }) {
     );
   };
 
+  moveRef.current = move;
+
   const onKey = (e: KeyboardEvent, index: number) => {
     if (!e.altKey && !e.ctrlKey) return;
     if (e.key === 'ArrowUp') {
@@ -134,7 +158,7 @@ function Backlog({ me, plan, act }: { me: Me; plan: Plan; act: Act }) {
   return (
     <>
       <h2>Backlog <span class="muted">· {items.length} items · {backlog.storyPoints} story points</span></h2>
-      <p class="hint" id="reorder-hint">Focus an item and press Alt+↑ or Alt+↓ to move it.</p>
+      <p class="hint" id="reorder-hint">Drag an item by its handle, or focus it and press Alt+↑ or Alt+↓ to move it.</p>
       <ol class="items" ref={listRef} aria-label="Backlog items">
         {items.map((it, i) => (
           <li
@@ -145,6 +169,7 @@ function Backlog({ me, plan, act }: { me: Me; plan: Plan; act: Act }) {
             aria-label={`${it.title}, ${it.storyPoints || 'no'} story points, position ${i + 1} of ${items.length}`}
             onKeyDown={(e) => onKey(e, i)}
           >
+            <span class="drag" aria-hidden="true" title="Drag to reorder">⠿</span>
             <ItemLine it={it} />
             <span class="actions">
               <button type="button" aria-label={`Move ${it.title} up`} disabled={i === 0} onClick={() => move(i, -1)}>↑</button>

@@ -22,6 +22,9 @@ import { seed } from './seed.js';
 import { availableParallelism } from 'node:os';
 import { isPostgresUrl, openStore } from './store/db.js';
 import { registerControlCommands } from './controlCli.js';
+import { registerEventCommands } from './events/cli.js';
+import { configureNewApp } from './events/apps.js';
+import { inHit } from './events/raise.js';
 import { registerBoardCommands } from './board/cli.js';
 
 function intArg(name: string, min: number, max: number) {
@@ -217,11 +220,19 @@ oauthApp
   .option('--redirect-uri <url>', 'where the authorization endpoint sends the code')
   .option('--client-id <id>', 'a fixed client id (default: random local.… id)')
   .option('--client-secret <secret>', 'a fixed client secret (default: random)')
+  .option('--install-url <url>', 'initial installation path: an API-only app gets the install callback (ONAPPINSTALL) there at once')
+  .option('--ui', 'the app has a user interface (not "uses API only"): with --install-url it is installed by `scrumd app install`')
   .addOption(databaseOption())
   .action(async (o) => {
     const scopes = checkedScopes(o.scope);
     await withPortal(o.database, async (app) => {
-      const a = await addOauthApp(app.store.db, { title: o.title, scopes, redirectUri: o.redirectUri, clientId: o.clientId, clientSecret: o.clientSecret }, nowSeconds());
+      const a = await inHit({ userId: 1, appId: null }, () =>
+        app.store.transaction(async (trx) => {
+          const made = await addOauthApp(trx, { title: o.title, scopes, redirectUri: o.redirectUri, clientId: o.clientId, clientSecret: o.clientSecret }, nowSeconds());
+          await configureNewApp(trx, made.id, { urlInstall: o.installUrl, onlyApi: !o.ui }, 1); // src/events/apps.ts
+          return made;
+        }),
+      );
       console.log(JSON.stringify({ client_id: a.clientId, client_secret: a.clientSecret, scope: scopes.join(',') }));
     });
   });
@@ -276,6 +287,7 @@ program
   });
 
 registerControlCommands(program, databaseOption); // reset, snapshot, fixture: src/controlCli.ts
+registerEventCommands(program, databaseOption, withPortal); // app install/uninstall, events list/redeliver: src/events/cli.ts
 registerBoardCommands(program, user, databaseOption); // user passwd, login: src/board/cli.ts
 
 // Every usage error is one line and a hint, not the whole help.

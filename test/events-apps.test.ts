@@ -76,6 +76,7 @@ test('an app with a UI gets no events until installed; uninstall sends ONAPPUNIN
   for (const ev of ['ONAPPINSTALL', 'ONTASKADD', 'ONAPPUNINSTALL']) {
     assert.equal((await call(A, 'event.bind', { event: ev, handler: `${rx.url}/ui` })).body.result, true);
   }
+  assert.equal((await call(A, 'app.info')).body.result.INSTALLED, false);
   await t.admin.result('tasks.task.add', { fields: { TITLE: 'Before install', RESPONSIBLE_ID: 1 } });
   await idle();
   assert.deepEqual(rx.received, [], 'nothing before the installation is finished');
@@ -85,6 +86,7 @@ test('an app with a UI gets no events until installed; uninstall sends ONAPPUNIN
   await idle();
   assert.deepEqual(rx.received.map((r) => r.body.event), ['ONAPPINSTALL']);
   assert.equal(rx.received[0]!.body.data.INSTALLED, 'Y');
+  assert.equal((await call(A, 'app.info')).body.result.INSTALLED, true);
   await t.admin.result('tasks.task.add', { fields: { TITLE: 'After install', RESPONSIBLE_ID: 1 } });
   await idle();
   assert.deepEqual(rx.received.map((r) => r.body.event), ['ONAPPINSTALL', 'ONTASKADD']);

@@ -78,6 +78,7 @@ async function appInfo(ctx: Call) {
   if (ctx.caller.authType === 'webhook') return { SCOPE: [...ctx.caller.scopes], LICENSE: 'en_selfhosted' };
   const a = await ctx.db.selectFrom('oauth_apps').selectAll().where('id', '=', ctx.caller.credentialId).executeTakeFirst();
   if (!a) throw Errors.accessDenied('Application context required');
-  // A local application: status L, installed, never expiring.
-  return { ID: a.id, CODE: a.code, VERSION: a.version, STATUS: 'L', INSTALLED: true, PAYMENT_EXPIRED: 'N', DAYS: null, LANGUAGE_ID: 'en', LICENSE: 'en_selfhosted' };
+  // A local application: status L, never expiring; INSTALLED false until its installation is finished (src/events/apps.ts)
+  const installed = (a as { installed?: string }).installed !== 'N';
+  return { ID: a.id, CODE: a.code, VERSION: a.version, STATUS: 'L', INSTALLED: installed, PAYMENT_EXPIRED: 'N', DAYS: null, LANGUAGE_ID: 'en', LICENSE: 'en_selfhosted' };
 }

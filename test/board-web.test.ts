@@ -275,6 +275,38 @@ test('an expired session is refused and the board asks to sign in again', async 
   await page.getByRole('button', { name: 'Sign in' }).waitFor();
 });
 
+test('an administrator sets a password in the board; a user may set only their own', async () => {
+  await admin.goto(`${t.origin}/_scrumd/board/#/`);
+  await admin.getByRole('heading', { name: 'Set a password' }).waitFor();
+  await admin.getByLabel('User id', { exact: true }).fill(String(bea.userId));
+  await admin.getByLabel('New password').fill('set by the admin');
+  await admin.getByRole('button', { name: 'Set password' }).click();
+  await admin.getByRole('status').filter({ hasText: `Password set for user ${bea.userId}` }).waitFor();
+  const login = await fetch(`${t.origin}/_scrumd/board/api/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-scrumd-csrf': 'login' },
+    body: JSON.stringify({ login: String(bea.userId), password: 'set by the admin' }),
+  });
+  assert.equal(login.status, 200);
+  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+  const csrf = (await login.json()).result.csrf as string;
+  const as = (id: number) =>
+    fetch(`${t.origin}/_scrumd/board/api/users/${id}/password`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie, 'x-scrumd-csrf': csrf },
+      body: JSON.stringify({ password: 'takeover attempt' }),
+    });
+  assert.equal((await as(1)).status, 403);
+  assert.equal((await as(bea.userId)).status, 200);
+  // login CSRF: without the custom header, no session
+  const bare = await fetch(`${t.origin}/_scrumd/board/api/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ login: String(bea.userId), password: 'takeover attempt' }),
+  });
+  assert.equal(bare.status, 403);
+});
+
 test('assets: hashed files are immutable, the page is not cached', async () => {
   const page = await fetch(`${t.origin}/_scrumd/board/`);
   assert.equal(page.headers.get('cache-control'), 'no-cache');

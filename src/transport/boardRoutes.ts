@@ -8,6 +8,7 @@
  *   POST /_scrumd/board/api/login              {login (user id or e-mail), password} → the session
  *   GET  /_scrumd/board/api/session            the signed-in user and the session's CSRF token
  *   POST /_scrumd/board/api/logout             ends the session
+ *   POST /_scrumd/board/api/users/{id}/password {password}: administrators set anyone's, a user their own
  *   GET  /_scrumd/board/api/groups/{id}/plan   a Scrum group's backlog and sprints with their items in
  *                                              order (story points, epic, responsible): src/board/plan.ts
  *   POST /_scrumd/board/api/call/{method}      a REST method, parameters as a JSON body, run as the
@@ -30,7 +31,7 @@ import { nowSeconds } from '../core/portalTime.js';
 import type { Caller } from '../core/call.js';
 import { errorResponse, execute, normalizeMethodName } from '../protocol/dispatch.js';
 import type { MethodRegistry } from '../protocol/registry.js';
-import { checkPassword, consumeSignInLink, createSession, endSession, findSession, type SessionUser } from '../board/auth.js';
+import { checkPassword, consumeSignInLink, createSession, endSession, findSession, MIN_PASSWORD_LENGTH, setPassword, type SessionUser } from '../board/auth.js';
 import { groupPlan } from '../board/plan.js';
 import { decodeBody } from './requestBody.js';
 
@@ -210,6 +211,29 @@ export function registerBoardRoutes(app: App, registry: MethodRegistry, fastify:
   );
 
   const callerOf = (s: SessionUser): Caller => ({ userId: s.userId, isAdmin: s.isAdmin, authType: 'webhook', credentialId: 0, scopes: IMPLEMENTED_SCOPES });
+
+  fastify.post(
+    `${BOARD_PREFIX}/api/users/:id/password`,
+    guarded(async (req, reply) => {
+      const s = await writingSession(req);
+      const id = (req.params as { id: string }).id;
+      if (!/^\d{1,15}$/.test(id)) throw Errors.accessDenied();
+      const userId = Number(id);
+      if (!s.isAdmin && userId !== s.userId) throw Errors.accessDenied();
+      let body: unknown;
+      try {
+        body = JSON.parse((req.body as Buffer | undefined)?.toString('utf8') ?? '');
+      } catch {
+        throw Errors.invalidRequest('The body is not JSON');
+      }
+      const password = (body as { password?: unknown } | null)?.password;
+      if (typeof password !== 'string' || password.length < MIN_PASSWORD_LENGTH || password.length > 1024) throw Errors.board.weakPassword(MIN_PASSWORD_LENGTH);
+      const user = await app.store.db.selectFrom('users').select('id').where('id', '=', userId).where('active', '=', 'Y').executeTakeFirst();
+      if (!user) throw Errors.board.noSuchUser();
+      await setPassword(app.store.db, userId, password, nowSeconds());
+      return sendResult(reply, { result: true });
+    }),
+  );
 
   fastify.get(
     `${BOARD_PREFIX}/api/groups/:id/plan`,

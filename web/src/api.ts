@@ -114,3 +114,13 @@ export async function groupPlan(groupId: number): Promise<Plan> {
   const res = await fetch(`${BASE}/groups/${groupId}/plan`, { credentials: 'same-origin' });
   return (await answer<Plan>(res)).result;
 }
+
+export async function setUserPassword(userId: number, password: string): Promise<void> {
+  const res = await fetch(`${BASE}/users/${userId}/password`, {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { 'content-type': 'application/json', 'x-scrumd-csrf': csrf },
+    body: JSON.stringify({ password }),
+  });
+  await answer<boolean>(res);
+}

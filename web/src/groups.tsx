@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { call, callAll, type Me } from './api';
+import { call, callAll, setUserPassword, type Me } from './api';
 
 interface Group {
   ID: string;
@@ -83,6 +83,45 @@ export function Groups({ me }: { me: Me }) {
         </label>
         <button type="submit" disabled={busy}>Create group</button>
       </form>
+      <PasswordForm me={me} />
     </section>
+  );
+}
+
+/** Administrators set anyone's password; a user their own. */
+function PasswordForm({ me }: { me: Me }) {
+  const [user, setUser] = useState(String(me.userId));
+  const [password, setPassword] = useState('');
+  const [message, setMessage] = useState('');
+  const [error, setError] = useState('');
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setMessage('');
+    setError('');
+    try {
+      await setUserPassword(Number(user), password);
+      setPassword('');
+      setMessage(`Password set for user ${user}`);
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
+  return (
+    <form class="card" onSubmit={submit} aria-labelledby="password-title">
+      <h2 id="password-title">{me.isAdmin ? 'Set a password' : 'Change my password'}</h2>
+      {me.isAdmin && (
+        <label>
+          User id
+          <input value={user} inputMode="numeric" pattern="[0-9]+" onInput={(e) => setUser(e.currentTarget.value)} required />
+        </label>
+      )}
+      <label>
+        New password
+        <input type="password" autocomplete="new-password" minLength={8} value={password} onInput={(e) => setPassword(e.currentTarget.value)} required />
+      </label>
+      <button type="submit">Set password</button>
+      {message && <p role="status" class="notice">{message}</p>}
+      {error && <p role="alert" class="error">{error}</p>}
+    </form>
   );
 }

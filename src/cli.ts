@@ -23,7 +23,7 @@ import { availableParallelism } from 'node:os';
 import { isPostgresUrl, openStore } from './store/db.js';
 import { registerControlCommands } from './controlCli.js';
 import { registerEventCommands } from './events/cli.js';
-import { configureNewApp } from './events/apps.js';
+import { addOutgoingWebhook, configureNewApp } from './events/apps.js';
 import { inHit } from './events/raise.js';
 import { registerBoardCommands } from './board/cli.js';
 
@@ -181,11 +181,14 @@ webhook
   .option('--scope <list>', 'comma-separated scopes', IMPLEMENTED_SCOPES.join(','))
   .option('--secret <secret>', 'a fixed secret (default: random)')
   .option('--origin <url>', `server origin to print in the URL (default: the server that last started on the database, else http://${defaultConfig.host}:${defaultConfig.port})`)
+  .option('--outgoing <url>', 'an outgoing webhook instead: POST the --events to this URL (prints its application_token)')
+  .option('--events <list>', 'with --outgoing: comma-separated events, e.g. ONTASKADD,ONTASKUPDATE')
   .addOption(databaseOption())
   .action(async (o) => {
     const scopes = checkedScopes(o.scope);
     await withPortal(o.database, async (app) => {
       await userOrExit(app, o.user);
+      if (o.outgoing) return console.log(JSON.stringify(await app.store.transaction((trx) => addOutgoingWebhook(trx, o.user, o.outgoing, String(o.events ?? ''))))); // src/events/apps.ts
       const hook = await addWebhook(app.store.db, { userId: o.user, scopes, secret: o.secret }, nowSeconds());
       const origin: string = o.origin ?? (await recordedServerOrigin(app.store.db)) ?? `http://${defaultConfig.host}:${defaultConfig.port}`;
       console.log(`${origin.replace(/\/+$/, '')}/rest/${o.user}/${hook.secret}/`);

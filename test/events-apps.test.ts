@@ -70,7 +70,7 @@ test('an app with a UI gets no events until installed; uninstall sends ONAPPUNIN
   rx.received.length = 0;
   const [made] = cli(['app', 'add', '--scope', 'task', '--ui', '--install-url', `${rx.url}/wizard`]);
   await idle();
-  assert.deepEqual(rx.received, []);
+  assert.equal(rx.received.length, 0);
   const [tok] = cli(['token', '--client-id', made.client_id, '--user', '1']);
   const A = tok.access_token;
   for (const ev of ['ONAPPINSTALL', 'ONTASKADD', 'ONAPPUNINSTALL']) {
@@ -79,7 +79,7 @@ test('an app with a UI gets no events until installed; uninstall sends ONAPPUNIN
   assert.equal((await call(A, 'app.info')).body.result.INSTALLED, false);
   await t.admin.result('tasks.task.add', { fields: { TITLE: 'Before install', RESPONSIBLE_ID: 1 } });
   await idle();
-  assert.deepEqual(rx.received, [], 'nothing before the installation is finished');
+  assert.equal(rx.received.length, 0, 'nothing before the installation is finished');
 
   cli(['app', 'install', '--client-id', made.client_id]);
   await rx.waitFor(1);
@@ -109,4 +109,24 @@ test('an app with a UI gets no events until installed; uninstall sends ONAPPUNIN
   cli(['events', 'redeliver', String(list[0].id)]);
   await rx.waitFor(2);
   assert.equal(rx.received[1]!.body.event, 'ONAPPUNINSTALL');
+});
+
+test('an outgoing webhook gets its events with the five-key auth block and its own application_token', async () => {
+  rx.received.length = 0;
+  const [hook] = cli(['webhook', 'add', '--user', '1', '--outgoing', `${rx.url}/outgoing`, '--events', 'ONTASKADD,ONTASKUPDATE']);
+  assert.match(hook.application_token, /^[0-9a-z]{32}$/);
+  const task = await t.admin.result('tasks.task.add', { fields: { TITLE: 'Outgoing', RESPONSIBLE_ID: 1 } });
+  await idle();
+  const got = rx.received.filter((r) => r.path === '/outgoing');
+  assert.deepEqual(got.map((r) => r.body.event), ['ONTASKADD']);
+  const b = got[0]!.body;
+  assert.equal(b.data.FIELDS_AFTER.ID, String(task.task.id));
+  assert.deepEqual(b.auth, {
+    domain: new URL(t.origin).host,
+    client_endpoint: `${t.origin}/rest/`,
+    server_endpoint: `${t.origin}/rest/`,
+    member_id: b.auth.member_id,
+    application_token: hook.application_token,
+  });
+  assert.match(b.auth.member_id, /^[0-9a-f]{32}$/);
 });

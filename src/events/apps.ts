@@ -10,6 +10,7 @@ import type { Database } from '../store/schema.js';
 import { nowSeconds } from '../core/portalTime.js';
 import { raise } from './raise.js';
 import { edb } from './schema.js';
+import { EVENTS } from './catalogue.js';
 
 /** The portal language sent in app events (`unverified:` scrumd's portals are English). */
 const LANGUAGE_ID = 'en';
@@ -67,4 +68,25 @@ export async function uninstallApp(db: Kysely<Database>, appId: number): Promise
   await db.deleteFrom('oauth_tokens').where('app_id', '=', appId).execute();
   await db.deleteFrom('oauth_codes').where('app_id', '=', appId).execute();
   await e.updateTable('oauth_apps').set({ active: 'N', installed: 'N' }).where('id', '=', appId).execute();
+}
+
+/**
+ * An outgoing webhook of a local integration (spec events.md §8): one handler row per event, no app,
+ * the creating user, a random 32-character [0-9a-z] token shared by its rows. Throws on an unknown
+ * event or a URL that is not http(s).
+ */
+export async function addOutgoingWebhook(db: Kysely<Database>, userId: number, url: string, eventList: string): Promise<{ application_token: string; events: string[]; handler: string }> {
+  const events = eventList.split(',').map((e) => e.trim().toUpperCase()).filter((e) => e !== '');
+  const unknown = events.filter((e) => !EVENTS.has(e) || e.startsWith('ONAPP') || e === 'ONOFFLINEEVENT');
+  if (events.length === 0 || unknown.length > 0) throw new Error(`--events: give events such as ONTASKADD,ONTASKUPDATE${unknown.length ? ` (not for outgoing webhooks: ${unknown.join(', ')})` : ''}`);
+  const parsed = new URL(url);
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('--outgoing: an http(s) URL');
+  const token = Array.from(randomBytes(32), (b) => '0123456789abcdefghijklmnopqrstuvwxyz'[b % 36]).join('');
+  for (const event of events) {
+    await edb(db)
+      .insertInto('event_handlers')
+      .values({ app_id: null, event_name: event, handler: url, user_id: userId, connector_id: '', options: '{}', application_token: token, title: 'Outgoing webhook', date_create: nowSeconds() })
+      .execute();
+  }
+  return { application_token: token, events, handler: url };
 }

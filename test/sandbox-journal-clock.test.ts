@@ -194,6 +194,9 @@ describe('clock', () => {
     const refused = await t.admin.call('server.time');
     assert.equal(refused.status, 503);
     assert.equal(refused.body.error, 'QUERY_LIMIT_EXCEEDED');
+    const [journaled] = await ok(t, 'GET', '/_scrumd/journal?status=503');
+    assert.equal(journaled.method, 'server.time');
+    assert.equal(journaled.error, 'QUERY_LIMIT_EXCEEDED');
     await ok(t, 'POST', '/_scrumd/clock/advance', { seconds: 2 });
     assert.equal((await t.admin.call('server.time')).status, 200);
     await ok(t, 'POST', '/_scrumd/limits/bucket', { client: '127.0.0.1', level: 0 });

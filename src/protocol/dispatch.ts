@@ -124,7 +124,11 @@ export async function dispatch(app: App, registry: MethodRegistry, call: Incomin
 async function dispatchCall(app: App, registry: MethodRegistry, call: IncomingCall, start: number, rec: JournalRecord | undefined): Promise<OutgoingResponse> {
   const seg = call.segments;
   const limits = app.config.limits;
-  if (rec) rec.params = call.params;
+  if (rec) {
+    rec.params = call.params;
+    // the method as called, for a call refused before it is resolved (request-rate limit)
+    if (seg.length > 0) rec.method = normalizeMethodName(seg[seg.length - 1]!).name;
+  }
   if (limits && !(await takeRequest(app, limits, call.client, start))) {
     return { status: 503, xml: false, body: queryLimitExceeded().body() };
   }

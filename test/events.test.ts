@@ -315,3 +315,31 @@ describe('offline events (spec events.md §6)', () => {
     assert.deepEqual(await ok(A, 'event.unbind', { event: 'ONTASKUPDATE', event_type: 'offline' }), { count: 1 });
   });
 });
+
+describe('/oauth/authorize/ (spec events.md §3)', () => {
+  test('redirects a signed-in user (loopback user=N) with code, state, domain, member_id, scope, server_domain; the code works', async () => {
+    const db = t.server.app.store.db;
+    const made = await addOauthApp(db, { title: 'Redirecting', scopes: ['task', 'user'], redirectUri: 'https://app.example.com/cb?x=1#frag' }, nowSeconds());
+    const res = await fetch(`${t.origin}/oauth/authorize/?client_id=${made.clientId}&state=xyz&user=1`, { redirect: 'manual' });
+    assert.equal(res.status, 302);
+    const loc = res.headers.get('location')!;
+    const host = new URL(t.origin).host;
+    const m = /^https:\/\/app\.example\.com\/cb\?x=1&code=([0-9a-f]+)&state=xyz&domain=([^&]+)&member_id=([0-9a-f]{32})&scope=task%2Cuser&server_domain=([^&#]+)#frag$/.exec(loc);
+    assert.ok(m, loc);
+    assert.equal(decodeURIComponent(m[2]!), host);
+    assert.equal(m[3], memberId);
+    const tok = await rawCall(`${t.origin}/oauth/token/`, { grant_type: 'authorization_code', client_id: made.clientId, client_secret: made.clientSecret, code: m[1] }, 'get');
+    assert.equal(tok.status, 200, tok.text);
+    assert.equal(tok.body.user_id, 1);
+
+    const none = await fetch(`${t.origin}/oauth/authorize/`);
+    assert.equal(none.status, 200);
+    assert.match(await none.text(), /Application was not found\./);
+    const anonymous = await fetch(`${t.origin}/oauth/authorize/?client_id=${made.clientId}`);
+    assert.equal(anonymous.status, 200);
+    assert.match(await anonymous.text(), new RegExp(`Please log in to use the application ${made.clientId.replace(/\./g, '\\.')}\\.`));
+    const unknown = await fetch(`${t.origin}/oauth/authorize/?client_id=local.nope&user=1`, { redirect: 'manual' });
+    assert.equal(unknown.status, 200);
+    assert.match(await unknown.text(), /invalid_client/);
+  });
+});

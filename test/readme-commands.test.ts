@@ -22,6 +22,10 @@ const SKIPPED: { holds: string; why: string }[] = [
   { holds: 'npm start -- --https', why: 'starts a long-running HTTPS server on port 8080 (test/https.test.ts covers --https)' },
   { holds: '--workers auto --host 0.0.0.0', why: 'needs a PostgreSQL server at db.internal and listens on every interface' },
   { holds: 'npm test', why: 'runs the whole test suite (this file included)' },
+  { holds: "createServer((q,s)", why: 'a long-running event handler on port 9000 (test/helpers/receiver.ts is the tests\' one)' },
+  { holds: 'npx scrumd app add --title', why: 'changes a database file, not the server; test/events-apps.test.ts runs app add, token, install and uninstall beside a server' },
+  { holds: 'curl http://127.0.0.1:8080/rest/event.bind', why: 'needs the token of the app made in the block before; test/events.test.ts and test/events-apps.test.ts run bind/get and the deliveries' },
+  { holds: 'npx scrumd events list', why: 'reads a database file; test/events-apps.test.ts runs events list and redeliver' },
 ];
 
 const skipReason = (block: string): string | undefined => SKIPPED.find((s) => block.split('\n').some((l) => l.trim() === s.holds || l.includes(s.holds)))?.why;

@@ -92,6 +92,16 @@ test('an app with a UI gets no events until installed; uninstall sends ONAPPUNIN
   assert.deepEqual(rx.received.map((r) => r.body.event), ['ONAPPINSTALL', 'ONTASKADD']);
 
   rx.received.length = 0;
+  assert.equal((await call(A, 'event.bind', { event: 'ONAPPUPDATE', handler: `${rx.url}/ui` })).body.result, true);
+  cli(['app', 'update', '--client-id', made.client_id, '--app-version', '2']);
+  await rx.waitFor(1);
+  await idle();
+  assert.deepEqual(rx.received.map((r) => r.body.event), ['ONAPPUPDATE']);
+  assert.deepEqual(rx.received[0]!.body.data, { VERSION: '2', PREVIOUS_VERSION: '1', LANGUAGE_ID: 'en' });
+  assert.ok(rx.received[0]!.body.auth.refresh_token);
+  assert.deepEqual(((await call(A, 'event.get')).body.result as { event: string }[]).map((r) => r.event).sort(), ['ONAPPUNINSTALL', 'ONAPPUPDATE', 'ONTASKADD'], 'ONAPPINSTALL handlers removed');
+
+  rx.received.length = 0;
   cli(['app', 'uninstall', '--client-id', made.client_id]);
   await rx.waitFor(1);
   await idle();

@@ -90,3 +90,15 @@ export async function addOutgoingWebhook(db: Kysely<Database>, userId: number, u
   }
   return { application_token: token, events, handler: url };
 }
+
+/**
+ * A version update (spec events.md §2.7; the reference has none for local apps, scrumd offers it):
+ * VERSION changes, the app's ONAPPINSTALL handlers go, ONAPPUPDATE {VERSION, PREVIOUS_VERSION,
+ * LANGUAGE_ID} with tokens and refresh token of `adminId`.
+ */
+export async function updateAppVersion(db: Kysely<Database>, appId: number, version: number, adminId: number): Promise<void> {
+  const app = await db.selectFrom('oauth_apps').select(['version']).where('id', '=', appId).executeTakeFirstOrThrow();
+  await db.updateTable('oauth_apps').set({ version }).where('id', '=', appId).execute();
+  await edb(db).deleteFrom('event_handlers').where('app_id', '=', appId).where('event_name', '=', 'ONAPPINSTALL').execute();
+  await raise(db, 'ONAPPUPDATE', { VERSION: String(version), PREVIOUS_VERSION: String(app.version), LANGUAGE_ID }, `app:${appId}`, { onlyApp: appId, userId: adminId });
+}

@@ -5,7 +5,7 @@
 import { Command, type Option } from 'commander';
 import type { App } from '../app.js';
 import { findApp } from '../domain/oauth.js';
-import { finishInstallation, uninstallApp } from './apps.js';
+import { finishInstallation, uninstallApp, updateAppVersion } from './apps.js';
 import { inHit } from './raise.js';
 import { edb } from './schema.js';
 
@@ -31,6 +31,24 @@ export function registerEventCommands(program: Command, databaseOption: () => Op
         const userId = Number(o.user);
         await inHit({ userId, appId: null }, () => app.store.transaction((trx) => finishInstallation(trx, a.id, userId)));
         console.log(JSON.stringify({ client_id: a.client_id, installed: true }));
+      });
+    });
+  appCmd
+    .command('update')
+    .description('install a new version of an application: ONAPPUPDATE to its handlers (its ONAPPINSTALL handlers are removed)')
+    .requiredOption('--client-id <id>', 'the application')
+    .requiredOption('--app-version <n>', 'the new version (a positive integer)')
+    .option('--user <id>', 'the administrator who updates it', '1')
+    .addOption(databaseOption())
+    .action(async (o) => {
+      const version = Number(o.appVersion);
+      if (!Number.isSafeInteger(version) || version < 1) fail('error: --app-version: a positive integer');
+      await withPortal(o.database, async (app) => {
+        const a = await findApp(app.store.db, o.clientId);
+        if (!a || a.active !== 'Y') fail(`error: no application ${o.clientId}`);
+        const userId = Number(o.user);
+        await inHit({ userId, appId: null }, () => app.store.transaction((trx) => updateAppVersion(trx, a.id, version, userId)));
+        console.log(JSON.stringify({ client_id: a.client_id, version }));
       });
     });
   appCmd

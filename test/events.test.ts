@@ -9,6 +9,7 @@ import { nowSeconds } from '../src/core/portalTime.js';
 import { delivererOf } from '../src/events/deliverer.js';
 import { errorOf, rawCall, startTestServer, type Client, type Encoding, type TestServer } from './helpers/harness.js';
 import { Receiver } from './helpers/receiver.js';
+import { B24OAuth } from '@bitrix24/b24jssdk';
 import { Fixtures } from './helpers/sprintFixtures.js';
 import { createScrum } from './helpers/harness.js';
 
@@ -341,5 +342,44 @@ describe('/oauth/authorize/ (spec events.md §3)', () => {
     const unknown = await fetch(`${t.origin}/oauth/authorize/?client_id=local.nope&user=1`, { redirect: 'manual' });
     assert.equal(unknown.status, 200);
     assert.match(await unknown.text(), /invalid_client/);
+  });
+});
+
+describe('the official JS SDK as the application', () => {
+  test('B24OAuth built from an ONTASKUPDATE delivery calls back with the token it got', async () => {
+    const db = t.server.app.store.db;
+    const made = await addOauthApp(db, { title: 'SDK app', scopes: ['task'] }, nowSeconds());
+    const app = (await findApp(db, made.clientId))!;
+    const token = (await issueTokens(db, app, 1, app.scopes, nowSeconds())).accessToken;
+    const sdkRx = await Receiver.start();
+    try {
+      assert.equal(await ok(token, 'event.bind', { event: 'ONTASKUPDATE', handler: `${sdkRx.url}/app` }), true);
+      const id = Number((await t.admin.result('tasks.task.add', { fields: { TITLE: 'For the SDK', RESPONSIBLE_ID: 1 } })).task.id);
+      await t.admin.result('tasks.task.update', { taskId: id, fields: { TITLE: 'Seen by the SDK' } });
+      const [got] = await sdkRx.waitFor(1);
+      const a = got!.body.auth;
+      const b24 = new B24OAuth(
+        {
+          applicationToken: a.application_token,
+          userId: Number(a.user_id),
+          memberId: a.member_id,
+          accessToken: a.access_token,
+          refreshToken: '',
+          expires: Number(a.expires),
+          expiresIn: Number(a.expires_in),
+          scope: a.scope,
+          domain: a.domain,
+          clientEndpoint: a.client_endpoint,
+          serverEndpoint: a.server_endpoint,
+          status: a.status,
+        },
+        { clientId: made.clientId, clientSecret: made.clientSecret },
+      );
+      b24.offClientSideWarning();
+      const r = await b24.actions.v2.call.make<{ task: { title: string } }>({ method: 'tasks.task.get', params: { taskId: Number(got!.body.data.FIELDS_AFTER.ID) } });
+      assert.equal(r.getData()!.result.task.title, 'Seen by the SDK');
+    } finally {
+      await sdkRx.close();
+    }
   });
 });

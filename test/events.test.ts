@@ -383,3 +383,32 @@ describe('the official JS SDK as the application', () => {
     }
   });
 });
+
+describe('retries', () => {
+  test('a failing handler is retried with back-off up to the limit, then failed with its last error and response code', async () => {
+    const d = delivererOf(t.server.app)!;
+    const saved = { ...d.options };
+    d.options.backoffMs = 50;
+    d.options.maxAttempts = 3;
+    const bad = await Receiver.start();
+    bad.mode = 500;
+    try {
+      assert.equal(await ok(A, 'event.bind', { event: 'ONTASKDELETE', handler: `${bad.url}/bad` }), true);
+      const id = Number((await t.admin.result('tasks.task.add', { fields: { TITLE: 'Doomed', RESPONSIBLE_ID: 1 } })).task.id);
+      await t.admin.result('tasks.task.delete', { taskId: id });
+      await bad.waitFor(3);
+      await idle();
+      const rows = (await t.server.app.store.db
+        .selectFrom('event_deliveries' as never)
+        .select(['status', 'attempts', 'last_error', 'response_code', 'url'] as never)
+        .execute()) as { status: string; attempts: number; last_error: string; response_code: number; url: string }[];
+      const mine = rows.filter((r) => r.url === `${bad.url}/bad`);
+      assert.deepEqual(mine.map((r) => [r.status, Number(r.attempts), r.last_error, Number(r.response_code)]), [['failed', 3, 'HTTP 500', 500]]);
+      assert.equal(bad.received.length, 3);
+    } finally {
+      Object.assign(d.options, saved);
+      await ok(A, 'event.unbind', { event: 'ONTASKDELETE', handler: `${bad.url}/bad` });
+      await bad.close();
+    }
+  });
+});

@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -84,11 +84,15 @@ describe('the database file under a running server', () => {
     const s = await serve(['--database', db]);
     const W = `${s.origin}/rest/1/${ADMIN_SECRET}`;
     assert.equal((await rawCall(`${W}/sonet_group.create`, { NAME: 'Before', SCRUM_MASTER_ID: 1 }, 'json')).status, 200);
-    // the files deleted behind its back (`scrumd reset` now goes through the running server's control
-    // API instead) and a new database made by the command line at the same path
-    for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
-    const added = spawnSync(process.execPath, [...CLI, 'user', 'add', '--email', 'new@example.com', '--database', db], { env: cliEnv(), encoding: 'utf8' });
+    // a new database made by the command line elsewhere, then moved over the file behind the server's
+    // back in one rename (`scrumd reset` now goes through the running server's control API instead).
+    // One rename, so that no write of the server — the event deliverer polls too — finds the path
+    // empty in between and reports the file deleted rather than replaced.
+    const other = join(dir, 'replaced', 'other.db');
+    const added = spawnSync(process.execPath, [...CLI, 'user', 'add', '--email', 'new@example.com', '--database', other], { env: cliEnv(), encoding: 'utf8' });
     assert.equal(added.status, 0, added.stderr);
+    for (const f of [`${other}-wal`, `${other}-shm`]) assert.equal(existsSync(f), false, `${f} left behind: the new database is not whole`);
+    renameSync(other, db);
     assertInternalError(await rawCall(`${W}/sonet_group.create`, { NAME: 'After', SCRUM_MASTER_ID: 1 }, 'json'), 'after replace');
     await stopProcess(s.proc);
     assert.ok(errorLines(s.output()).some((e) => /was replaced while scrumd had it open/.test(e.msg)), s.output());

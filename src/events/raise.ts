@@ -16,18 +16,29 @@ import { userRecord } from '../domain/userQuery.js';
 import { EVENTS } from './catalogue.js';
 import { edb, type EventsDatabase } from './schema.js';
 
-export interface Hit {
-  readonly hitId: string;
-  /** the user who caused the event (0: none — the command line, the system) */
-  readonly userId: number;
-  /** the OAuth application of the call, when the call was made with its token */
-  readonly appId: number | null;
-  /** the call's auth_connector */
-  readonly connector: string;
+/**
+ * One hit: the calls whose events collapse together. Its id is drawn when an event first needs it, so
+ * the calls that raise no event (every read) cost no random bytes.
+ */
+export class Hit {
+  private id: string | undefined;
   /** set when a delivery was written: the runner wakes the deliverer after the commit */
-  written: boolean;
-  /** the portal's time zone (dates in ONUSERADD) */
-  readonly zone?: string;
+  written = false;
+
+  constructor(
+    /** the user who caused the event (0: none — the command line, the system) */
+    readonly userId: number,
+    /** the OAuth application of the call, when the call was made with its token */
+    readonly appId: number | null,
+    /** the call's auth_connector */
+    readonly connector: string,
+    /** the portal's time zone (dates in ONUSERADD) */
+    readonly zone?: string,
+  ) {}
+
+  get hitId(): string {
+    return (this.id ??= randomBytes(12).toString('hex'));
+  }
 }
 
 const hits = new AsyncLocalStorage<Hit>();
@@ -36,7 +47,7 @@ const hits = new AsyncLocalStorage<Hit>();
 export async function inHit<T>(who: { userId: number; appId: number | null; connector?: string; zone?: string }, fn: () => Promise<T>, after?: (h: Hit) => void): Promise<T> {
   const outer = hits.getStore();
   if (outer) return fn();
-  const hit: Hit = { hitId: randomBytes(12).toString('hex'), userId: who.userId, appId: who.appId, connector: who.connector ?? '', written: false, zone: who.zone };
+  const hit = new Hit(who.userId, who.appId, who.connector ?? '', who.zone);
   try {
     return await hits.run(hit, fn);
   } finally {
@@ -97,7 +108,7 @@ export async function raise(db0: Kysely<Database>, event: string, data: unknown,
   const db = edb(db0);
   const def = EVENTS.get(event);
   if (!def) return;
-  const hit = hits.getStore() ?? { hitId: randomBytes(12).toString('hex'), userId: 0, appId: null, connector: '', written: false };
+  const hit = hits.getStore() ?? new Hit(0, null, '');
   let q = db
     .selectFrom('event_handlers as h')
     .leftJoin('oauth_apps as a', 'a.id', 'h.app_id')

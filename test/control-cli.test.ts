@@ -5,35 +5,20 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
+import { scratch } from './helpers/cliProcess.js';
+import { testingPostgres } from './helpers/database.js';
 import { rawCall } from './helpers/harness.js';
-import { testDatabase, testingPostgres, type TestDatabase } from './helpers/database.js';
 import { serverFilePath } from '../src/control/serverFile.js';
 
 const CLI = ['--import', 'tsx', 'src/cli.ts'];
-const dir = mkdtempSync(join(tmpdir(), 'scrumd-control-cli-'));
-const children: ChildProcess[] = [];
-const databases: TestDatabase[] = [];
-after(async () => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-  for (const d of databases) await d.drop();
-  rmSync(dir, { recursive: true, force: true });
-});
-
+const { dir, children, database } = scratch('scrumd-control-cli-');
 function env(): NodeJS.ProcessEnv {
   const e: NodeJS.ProcessEnv = { ...process.env, SCRUMD_LOG_LEVEL: 'silent' };
   for (const k of ['HOST', 'PORT', 'SCRUMD_DATABASE', 'SCRUMD_WEBHOOK_SECRET', 'SCRUMD_CONTROL_TOKEN']) delete e[k];
   return e;
-}
-
-async function database(name: string): Promise<string> {
-  if (!testingPostgres()) return join(dir, `${name}.db`);
-  const d = await testDatabase();
-  databases.push(d);
-  return d.location;
 }
 
 function serve(args: string[]): Promise<{ proc: ChildProcess; out: () => string; origin: string }> {

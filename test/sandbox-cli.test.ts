@@ -5,30 +5,13 @@
  * The log line per call at info carries the journal's fields without the secret.
  */
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { rawCall } from './helpers/harness.js';
-import { testDatabase, testingPostgres, type TestDatabase } from './helpers/database.js';
-import { runCli, serveProcess, stopProcess } from './helpers/cliProcess.js';
+import { testingPostgres } from './helpers/database.js';
+import { runCli, scratch, serveProcess, stopProcess } from './helpers/cliProcess.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'scrumd-sandbox-cli-'));
-const children: ChildProcess[] = [];
-const databases: TestDatabase[] = [];
-after(async () => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-  for (const d of databases) await d.drop();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function database(name: string): Promise<string> {
-  if (!testingPostgres()) return join(dir, `${name}.db`);
-  const d = await testDatabase();
-  databases.push(d);
-  return d.location;
-}
+const { dir, children, database } = scratch('scrumd-sandbox-cli-');
 
 test('journal, clock and faults through the running server; the info log line per call', async () => {
   const db = await database('live');

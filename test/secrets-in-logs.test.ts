@@ -5,30 +5,11 @@
  * and failing calls; everything it prints is searched for each secret.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, test } from 'node:test';
-import { CLI, cliEnv, serveProcess, stopProcess } from './helpers/cliProcess.js';
-import { testDatabase, type TestDatabase } from './helpers/database.js';
+import { spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+import { CLI, cliEnv, scratch, serveProcess, stopProcess } from './helpers/cliProcess.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'scrumd-logs-'));
-const children: ChildProcess[] = [];
-const databases: TestDatabase[] = [];
-after(async () => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-  for (const d of databases) await d.drop();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-/** A database location: a SQLite file, or a fresh PostgreSQL database when the tests run on PostgreSQL. */
-async function database(name: string): Promise<string> {
-  const d = await testDatabase();
-  if (d.location === ':memory:') return join(dir, `${name}.db`);
-  databases.push(d);
-  return d.location;
-}
+const { children, database } = scratch('scrumd-logs-');
 
 function run(args: string[]) {
   const r = spawnSync(process.execPath, [...CLI, ...args], { env: cliEnv(), encoding: 'utf8', timeout: 60_000 });

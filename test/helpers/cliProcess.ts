@@ -3,6 +3,11 @@
  * `serve` that resolves once the server printed its ready lines, and a stop that waits for the exit.
  */
 import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after } from 'node:test';
+import { testDatabase, testingPostgres, type TestDatabase } from './database.js';
 
 export const CLI = ['--import', 'tsx', 'src/cli.ts'];
 
@@ -67,4 +72,35 @@ export function stopProcess(proc: ChildProcess): Promise<void> {
     proc.on('exit', () => resolve());
     proc.kill('SIGTERM');
   });
+}
+
+export interface Scratch {
+  /** a temporary folder, removed after the file's tests */
+  dir: string;
+  /** processes the tests start; whatever still runs after the file's tests is killed */
+  children: ChildProcess[];
+  /** a database location: a SQLite file in `dir`, or a fresh PostgreSQL database on the PostgreSQL pass */
+  database(name: string): Promise<string>;
+}
+
+/** The scratch space of a test file that starts CLI processes; cleaned up in the file's `after`. */
+export function scratch(prefix: string): Scratch {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const children: ChildProcess[] = [];
+  const databases: TestDatabase[] = [];
+  after(async () => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    for (const d of databases) await d.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    dir,
+    children,
+    async database(name) {
+      if (!testingPostgres()) return join(dir, `${name}.db`);
+      const d = await testDatabase();
+      databases.push(d);
+      return d.location;
+    },
+  };
 }

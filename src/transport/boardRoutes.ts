@@ -11,6 +11,8 @@
  *   POST /_scrumd/board/api/users/{id}/password {password}: administrators set anyone's, a user their own
  *   GET  /_scrumd/board/api/groups/{id}/plan   a Scrum group's backlog and sprints with their items in
  *                                              order (story points, epic, responsible): src/board/plan.ts
+ *   GET  /_scrumd/board/api/groups/{id}/sprint-board  the active sprint's stages and the tasks on each
+ *                                              (task–stage links REST lacks): src/board/kanban.ts
  *   POST /_scrumd/board/api/call/{method}      a REST method, parameters as a JSON body, run as the
  *                                              session's user with every scope of a full webhook:
  *                                              answers exactly what the user's own REST call answers
@@ -29,10 +31,11 @@ import { Errors, RestError } from '../core/errors.js';
 import { IMPLEMENTED_SCOPES } from '../core/scopes.js';
 import { nowSeconds } from '../core/portalTime.js';
 import type { Caller } from '../core/call.js';
-import { errorResponse, execute, normalizeMethodName } from '../protocol/dispatch.js';
+import { dispatchAuthenticated, errorResponse } from '../protocol/dispatch.js';
 import type { MethodRegistry } from '../protocol/registry.js';
 import { checkPassword, consumeSignInLink, createSession, endSession, findSession, MIN_PASSWORD_LENGTH, setPassword, type SessionUser } from '../board/auth.js';
 import { groupPlan } from '../board/plan.js';
+import { sprintBoard } from '../board/kanban.js';
 import { decodeBody } from './requestBody.js';
 
 export const BOARD_PREFIX = '/_scrumd/board';
@@ -210,7 +213,8 @@ export function registerBoardRoutes(app: App, registry: MethodRegistry, fastify:
     }),
   );
 
-  const callerOf = (s: SessionUser): Caller => ({ userId: s.userId, isAdmin: s.isAdmin, authType: 'webhook', credentialId: 0, scopes: IMPLEMENTED_SCOPES });
+  // The signed-in user with every scope of a full webhook; the journal shows it as {type: 'board', id: user, user}.
+  const callerOf = (s: SessionUser): Caller => ({ userId: s.userId, isAdmin: s.isAdmin, authType: 'board', credentialId: s.userId, scopes: IMPLEMENTED_SCOPES });
 
   fastify.post(
     `${BOARD_PREFIX}/api/users/:id/password`,
@@ -245,20 +249,34 @@ export function registerBoardRoutes(app: App, registry: MethodRegistry, fastify:
     }),
   );
 
+  // the active sprint's board: stages and which task sits where (src/board/kanban.ts)
+  fastify.get(
+    `${BOARD_PREFIX}/api/groups/:id/sprint-board`,
+    guarded(async (req, reply) => {
+      const s = await session(req);
+      const id = (req.params as { id: string }).id;
+      if (!/^\d{1,15}$/.test(id)) throw Errors.scrum.accessDenied();
+      return sendResult(reply, { result: await sprintBoard(app.store.db, callerOf(s), Number(id)) });
+    }),
+  );
+
   fastify.post(
     `${BOARD_PREFIX}/api/call/:method`,
     guarded(async (req, reply) => {
+      const start = req.scrumdStart;
       const s = await writingSession(req);
-      const { name } = normalizeMethodName((req.params as { method: string }).method);
-      const method = registry.resolve(name);
-      if (!method) throw Errors.methodNotFound();
       const params = (await decodeBody(req.body as Buffer | undefined, 'application/json')) ?? Object.create(null);
-      // The user's own REST call with a webhook of every scope: the same method, the same checks.
-      const r = await execute(app, registry, method, callerOf(s), params, nowSeconds());
-      const body: Record<string, unknown> = { result: r.result };
-      if (r.next !== undefined) body.next = r.next;
-      if (r.total !== undefined) body.total = r.total;
-      return sendResult(reply, body);
+      // The user's own REST call with a webhook of every scope, on the REST calls' path after
+      // authentication: the same method and checks, a journal entry, the fault rules, the same events.
+      const res = await dispatchAuthenticated(app, registry, { method: (req.params as { method: string }).method, caller: callerOf(s), params, start });
+      if (res.drop) {
+        // a fault rule drops the connection without an answer, as it does a REST call's
+        reply.hijack();
+        req.raw.socket.destroy();
+        return reply;
+      }
+      const { time: _time, ...body } = res.body; // the board's answers carry no time block
+      return sendResult(reply, body, res.status);
     }),
   );
 }

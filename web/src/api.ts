@@ -124,3 +124,15 @@ export async function setUserPassword(userId: number, password: string): Promise
   });
   await answer<boolean>(res);
 }
+
+/** The active sprint's board (stages in column order, tasks with their stages): src/board/kanban.ts. */
+export interface SprintBoard {
+  sprint: { id: number; name: string; goal: string; dateStart: number | null; dateEnd: number | null } | null;
+  stages: { id: number; name: string; sort: number; type: string; color: string }[];
+  tasks: { taskId: number; title: string; status: number; storyPoints: string; responsible: { id: number; name: string }; stageIds: number[] }[];
+}
+
+export async function sprintBoard(groupId: number): Promise<SprintBoard> {
+  const res = await fetch(`${BASE}/groups/${groupId}/sprint-board`, { credentials: 'same-origin' });
+  return (await answer<SprintBoard>(res)).result;
+}

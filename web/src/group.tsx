@@ -1,14 +1,27 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import Sortable from 'sortablejs';
 import { call, groupPlan, type Me, type Plan, type PlanItem } from './api';
+import { ActiveSprint } from './kanban';
+import type { JSX } from 'preact';
 
 const day = (t: number | null) => (t === null ? '—' : new Date(t * 1000).toISOString().slice(0, 10));
 
-export function GroupPage({ me, groupId, tab }: { me: Me; groupId: number; tab: 'backlog' | 'planning' }) {
+/**
+ * The group's tabs, in order: [hash segment, label, screen]. Another screen is one line here
+ * (engineers A and C add theirs); an unknown segment shows the backlog.
+ */
+type Screen = (p: { me: Me; plan: Plan; act: Act; reload: () => Promise<void> }) => JSX.Element;
+const TABS: [string, string, Screen][] = [
+  ['backlog', 'Backlog', (p) => <Backlog {...p} />],
+  ['planning', 'Planning', (p) => <Planning {...p} />],
+  ['sprint', 'Sprint', (p) => <ActiveSprint {...p} />],
+];
+
+export function GroupPage({ me, groupId, tab }: { me: Me; groupId: number; tab: string }) {
   const [plan, setPlan] = useState<Plan | null>(null);
   const [error, setError] = useState('');
   const [notice, setNotice] = useState('');
-  const load = () =>
+  const load = (): Promise<void> =>
     groupPlan(groupId).then(
       (p) => setPlan(p),
       (e: Error) => setError(e.message),
@@ -44,13 +57,15 @@ export function GroupPage({ me, groupId, tab }: { me: Me; groupId: number; tab: 
       <p class="loading">Loading the group…</p>
     );
   }
+  const current = TABS.find(([key]) => key === tab) ?? TABS[0]!;
   return (
     <section aria-labelledby="group-title">
       <p class="crumbs"><a href="#/">Groups</a> ›</p>
       <h1 id="group-title">{plan.group.name}</h1>
       <nav class="tabs" aria-label="Group views">
-        <a href={`#/g/${groupId}/backlog`} aria-current={tab === 'backlog' ? 'page' : undefined}>Backlog</a>
-        <a href={`#/g/${groupId}/planning`} aria-current={tab === 'planning' ? 'page' : undefined}>Planning</a>
+        {TABS.map(([key, label]) => (
+          <a key={key} href={`#/g/${groupId}/${key}`} aria-current={key === current[0] ? 'page' : undefined}>{label}</a>
+        ))}
       </nav>
       {error && (
         <p role="alert" class="error">
@@ -58,12 +73,12 @@ export function GroupPage({ me, groupId, tab }: { me: Me; groupId: number; tab: 
         </p>
       )}
       <p role="status" class="notice">{notice}</p>
-      {tab === 'backlog' ? <Backlog me={me} plan={plan} act={act} /> : <Planning me={me} plan={plan} act={act} />}
+      {current[2]({ me, plan, act, reload: load })}
     </section>
   );
 }
 
-type Act = (what: () => Promise<unknown>, done?: string) => Promise<boolean>;
+export type Act = (what: () => Promise<unknown>, done?: string) => Promise<boolean>;
 
 function Backlog({ me, plan, act }: { me: Me; plan: Plan; act: Act }) {
   const backlog = plan.backlog;

@@ -23,7 +23,7 @@ function App() {
   useEffect(() => void load(), []);
   if (me === undefined) return <p class="loading">Loading the board…</p>;
   if (me === null) return <SignIn onSignedIn={load} />;
-  const m = /^#\/g\/(\d+)(?:\/(backlog|planning))?$/.exec(hash);
+  const m = /^#\/g\/(\d+)(?:\/([a-z-]+))?$/.exec(hash); // the tab: GroupPage (group.tsx) knows them
   return (
     <>
       <header class="top">
@@ -31,7 +31,7 @@ function App() {
         <span class="who" aria-label="Signed in as">{me.name}{me.isAdmin ? ' (administrator)' : ''}</span>
         <button type="button" onClick={() => logout().then(() => setMe(null))}>Sign out</button>
       </header>
-      <main>{m ? <GroupPage me={me} groupId={Number(m[1])} tab={(m[2] as 'backlog' | 'planning') ?? 'backlog'} /> : <Groups me={me} />}</main>
+      <main>{m ? <GroupPage me={me} groupId={Number(m[1])} tab={m[2] ?? 'backlog'} /> : <Groups me={me} />}</main>
     </>
   );
 }

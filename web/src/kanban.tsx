@@ -138,7 +138,9 @@ export function ActiveSprint({ plan, act }: { me: Me; plan: Plan; act: Act; relo
   };
 
   const completeSprint = () => {
-    const open = board.tasks.filter((t) => t.status !== COMPLETED).length;
+    // what sprint.complete moves (scrum-api.md C2.4): open tasks in a column that is not FINISH
+    const finish = new Set(stages.filter((x) => x.type === 'FINISH').map((x) => x.id));
+    const open = board.tasks.filter((t) => t.status !== COMPLETED && !t.stageIds.some((id) => finish.has(id))).length;
     void run(async () => {
       const r = await call('tasks.api.scrum.sprint.complete', { id: groupId });
       if (r === null) throw new Error(`"${sprint.name}" could not be completed`);

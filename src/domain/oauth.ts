@@ -8,12 +8,28 @@ import type { Kysely, Selectable } from 'kysely';
 import { Errors } from '../core/errors.js';
 import { hashSecret } from '../secrets.js';
 import type { Database, OauthAppTable } from '../store/schema.js';
+import type { Caller } from '../core/call.js';
 
 export const ACCESS_TOKEN_TTL = 3600;
 export const REFRESH_TOKEN_TTL = 180 * 24 * 3600;
 export const CODE_TTL = 30;
+/**
+ * The event-session TTL (spec events.md §5.7, the reference's HANDLER_SESSION_TTL): a hit not made with a
+ * token carrying a TTL runs with it; tokens minted outside a REST call (token endpoint, authorization
+ * flow, command line) carry it.
+ */
+export const EVENT_SESSION_TTL = 7;
 
 export type OauthApp = Selectable<OauthAppTable>;
+
+/** A caller authenticated by an access token: the event-session TTL its call runs with (its token's − 1). */
+export type SessionCaller = Caller & { readonly eventSession: number };
+
+/** The event-session TTL a call runs with: its token's − 1, or EVENT_SESSION_TTL (webhooks, the board). */
+export function eventSessionOf(caller: Caller): number {
+  const t = (caller as Partial<SessionCaller>).eventSession;
+  return typeof t === 'number' ? t : EVENT_SESSION_TTL;
+}
 
 
 function token(): string {
@@ -81,6 +97,8 @@ export async function issueTokens(
   scopes: string,
   now: number,
   accessTtl = ACCESS_TOKEN_TTL,
+  /** the event-session TTL of the hit that mints the pair (deliveries: the raising hit's) */
+  eventSession = EVENT_SESSION_TTL,
 ): Promise<TokenPair> {
   const accessToken = token();
   const refreshToken = token();
@@ -95,6 +113,7 @@ export async function issueTokens(
       expires_at: now + accessTtl,
       refresh_expires_at: now + REFRESH_TOKEN_TTL,
       refreshed: 'N',
+      event_session: Math.max(0, Math.min(EVENT_SESSION_TTL, eventSession)),
     })
     .execute();
   return { accessToken, refreshToken, expires: now + accessTtl, scopes, userId, app };
@@ -137,6 +156,7 @@ export async function findAccessToken(db: Kysely<Database>, accessToken: string)
       'oauth_tokens.user_id',
       'oauth_tokens.scopes',
       'oauth_tokens.expires_at',
+      'oauth_tokens.event_session',
       'oauth_apps.id as appId',
       'oauth_apps.active as appActive',
       'users.active as userActive',

@@ -10,8 +10,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { App } from '../app.js';
-import { nowSeconds } from '../core/portalTime.js';
-import { issueTokens, type OauthApp } from '../domain/oauth.js';
+import { ACCESS_TOKEN_TTL, issueTokens, type OauthApp } from '../domain/oauth.js';
 import type { Database } from '../store/schema.js';
 import { httpBuildQuery } from './formEncoding.js';
 import { memberIdOf } from './raise.js';
@@ -166,7 +165,7 @@ export class Deliverer {
         ${lock}
       )
       returning *`.execute(this.app.store.db);
-    return r.rows.map((d) => ({ ...d, id: Number(d.id), attempts: Number(d.attempts), app_id: d.app_id === null ? null : Number(d.app_id), local_user: Number(d.local_user), ts: Number(d.ts), handler_id: Number(d.handler_id) }));
+    return r.rows.map((d) => ({ ...d, id: Number(d.id), attempts: Number(d.attempts), app_id: d.app_id === null ? null : Number(d.app_id), local_user: Number(d.local_user), ts: Number(d.ts), handler_id: Number(d.handler_id), event_session: Number(d.event_session) }));
   }
 
   private async send(d: Delivery): Promise<void> {
@@ -192,7 +191,7 @@ export class Deliverer {
       if (res.status >= 200 && res.status < 300) {
         await db
           .updateTable('event_deliveries')
-          .set({ status: 'delivered', response_code: res.status, response_ms: ms, last_error: null, delivered_at: nowSeconds() })
+          .set({ status: 'delivered', response_code: res.status, response_ms: ms, last_error: null, delivered_at: this.app.clock.nowSeconds() })
           .where('id', '=', d.id)
           .execute();
       } else {
@@ -232,8 +231,9 @@ export class Deliverer {
     let auth: Record<string, unknown>;
     const app = d.with_tokens === 'Y' && d.app_id !== null ? await appById(db, d.app_id) : undefined;
     if (app && app.active === 'Y') {
-      const now = nowSeconds();
-      const pair = await this.app.store.transaction((trx) => issueTokens(trx, app, d.local_user, app.scopes, now));
+      // the portal clock's now (the sandbox may have moved it); the raising hit's event-session TTL
+      const now = this.app.clock.nowSeconds();
+      const pair = await this.app.store.transaction((trx) => issueTokens(trx, app, d.local_user, app.scopes, now, ACCESS_TOKEN_TTL, d.event_session));
       auth = {
         access_token: pair.accessToken,
         expires: pair.expires,

@@ -13,6 +13,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import { nowSeconds, PortalTime } from '../core/portalTime.js';
 import { userRecord } from '../domain/userQuery.js';
+import { EVENT_SESSION_TTL } from '../domain/oauth.js';
 import { EVENTS } from './catalogue.js';
 import { edb, type EventsDatabase } from './schema.js';
 
@@ -34,6 +35,13 @@ export class Hit {
     readonly connector: string,
     /** the portal's time zone (dates in ONUSERADD) */
     readonly zone?: string,
+    /**
+     * the hit's event-session TTL (spec events.md §5.7): 7, or the TTL of the call's token − 1; at 0
+     * the hit raises no event at all; the tokens of its deliveries carry it
+     */
+    readonly eventSession: number = EVENT_SESSION_TTL,
+    /** the portal's now in seconds (the sandbox clock: `ts`, offline timestamps, delivery records) */
+    readonly now: () => number = nowSeconds,
   ) {}
 
   get hitId(): string {
@@ -44,10 +52,14 @@ export class Hit {
 const hits = new AsyncLocalStorage<Hit>();
 
 /** Runs `fn` as one hit (an enclosing hit, e.g. the batch around a command, is kept). */
-export async function inHit<T>(who: { userId: number; appId: number | null; connector?: string; zone?: string }, fn: () => Promise<T>, after?: (h: Hit) => void): Promise<T> {
+export async function inHit<T>(
+  who: { userId: number; appId: number | null; connector?: string; zone?: string; eventSession?: number; now?: () => number },
+  fn: () => Promise<T>,
+  after?: (h: Hit) => void,
+): Promise<T> {
   const outer = hits.getStore();
   if (outer) return fn();
-  const hit = new Hit(who.userId, who.appId, who.connector ?? '', who.zone);
+  const hit = new Hit(who.userId, who.appId, who.connector ?? '', who.zone, who.eventSession, who.now);
   try {
     return await hits.run(hit, fn);
   } finally {
@@ -109,6 +121,7 @@ export async function raise(db0: Kysely<Database>, event: string, data: unknown,
   const def = EVENTS.get(event);
   if (!def) return;
   const hit = hits.getStore() ?? new Hit(0, null, '');
+  if (hit.eventSession <= 0) return; // the loop limit (spec §5.7): no event at all, online or offline
   let q = db
     .selectFrom('event_handlers as h')
     .leftJoin('oauth_apps as a', 'a.id', 'h.app_id')
@@ -122,8 +135,8 @@ export async function raise(db0: Kysely<Database>, event: string, data: unknown,
   const handlers = await q.execute();
   if (handlers.length === 0) return;
   const memberId = await memberIdOf(db0);
-  const ts = nowSeconds();
-  const nowMs = Date.now();
+  const ts = hit.now();
+  const nowMs = Date.now(); // scheduling of the deliverer: real time
   for (const h of handlers) {
     if (h.app_id !== null && (h.active !== 'Y' || h.installed !== 'Y')) continue; // spec §5.2
     if (event === 'ONOFFLINEEVENT' && (await offlineNoticeTooSoon(db, h.id, h.options, ts))) continue;
@@ -132,7 +145,7 @@ export async function raise(db0: Kysely<Database>, event: string, data: unknown,
     const localUser = h.user_id > 0 ? h.user_id : (opts.userId ?? hit.userId);
     const withTokens = def.tokens && h.app_id !== null && localUser > 0;
     const dedupe = createHash('sha256')
-      .update([hit.hitId, h.app_id ?? '', h.handler, localUser, token, event, dataJson ?? ''].join('\u0000'))
+      .update([hit.hitId, h.app_id ?? '', h.handler, localUser, token, hit.eventSession, event, dataJson ?? ''].join('\u0000'))
       .digest('hex');
     await db
       .insertInto('event_deliveries')
@@ -151,6 +164,7 @@ export async function raise(db0: Kysely<Database>, event: string, data: unknown,
         with_refresh: withTokens && def.refresh ? 'Y' : 'N',
         application_token: token,
         ts,
+        event_session: hit.eventSession,
         status: 'pending',
         attempts: 0,
         next_at: nowMs,
@@ -204,7 +218,7 @@ async function recordOffline(db: Kysely<EventsDatabase>, hit: Hit, event: string
   const rows = await q.execute();
   if (rows.length === 0) return;
   const messageId = md5(`${event}|${dataJson ?? 'null'}`);
-  const now = nowSeconds();
+  const now = hit.now();
   const apps = new Set<number>();
   for (const r of rows) {
     const appId = r.app_id!;

@@ -31,6 +31,8 @@ export interface EventDeliveryTable {
   with_refresh: string;
   application_token: string;
   ts: number;
+  /** the event-session TTL of the hit that raised it: the tokens sent with it carry it (migration 007) */
+  event_session: number;
   status: string;
   attempts: number;
   next_at: number;

@@ -3,7 +3,7 @@
  * OAuth access tokens by the `auth`/`access_token` parameter or a Bearer header.
  */
 import type { App } from '../app.js';
-import { findAccessToken } from '../domain/oauth.js';
+import { findAccessToken, type SessionCaller } from '../domain/oauth.js';
 import { memoized } from '../core/memo.js';
 import { hashSecret } from '../secrets.js';
 import { preparedQuery } from '../store/prepared.js';
@@ -85,7 +85,9 @@ export async function authenticateToken(app: App, token: string, method: MethodD
   if (!hasScope(scopes, method)) throw Errors.insufficientScope('token');
   if (row.userActive !== 'Y') throw Errors.authorizationError();
   await touchUser(app, row.user_id, row.last_activity, now);
-  return { userId: row.user_id, isAdmin: row.is_admin === 'Y', authType: 'oauth', credentialId: row.appId, scopes };
+  // the call runs with the token's event-session TTL − 1 (spec events.md §5.7); 0: it raises no event
+  const caller: SessionCaller = { userId: row.user_id, isAdmin: row.is_admin === 'Y', authType: 'oauth', credentialId: row.appId, scopes, eventSession: Math.max(0, Number(row.event_session) - 1) };
+  return caller;
 }
 
 /** Global-scope methods need no grant; others need one of their scopes (protocol.md §9.4). */

@@ -104,7 +104,7 @@ function errorEntry(e: RestError): Record<string, string> {
 }
 
 /** `batch` itself: the global scope, never run inside another batch. */
-export const batchMethod = method({ name: 'batch', scopes: [], batch: false, listed: true, handler: runBatch });
+export const batchMethod = method({ name: 'batch', scopes: [], batch: false, listed: true, events: true, handler: runBatch });
 
 async function runBatch(ctx: Call) {
   const registry = ctx.registry;

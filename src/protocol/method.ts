@@ -17,6 +17,7 @@ import { convertParam, invalidParam, missingParam, type ParamType } from './bind
 import type { CallContext } from './registry.js';
 import { inHit } from '../events/raise.js';
 import { wakeDeliverer } from '../events/deliverer.js';
+import { eventSessionOf } from '../domain/oauth.js';
 
 // ---------------------------------------------------------------------------------------------
 // parameters
@@ -122,6 +123,12 @@ interface SpecBase {
    * reference and so never listed (protocol.md §8.1)
    */
   readonly listed?: boolean;
+  /**
+   * whether a call can raise events (default: when it runs in a transaction — every writing method
+   * does). Such a call runs as one hit of the event pipeline (src/events/raise.ts); the others (reads)
+   * skip it. `batch` says true: its commands' events collapse in its hit.
+   */
+  readonly events?: boolean;
 }
 
 export interface HandlerSpec<P extends Params> extends SpecBase {
@@ -237,13 +244,16 @@ function applyPolicy(ctx: CallContext, spelling: string, policy: FailurePolicy, 
 
 /**
  * Runs a call as one hit of the event pipeline (src/events/raise.ts): the events it raises collapse
- * per hit, and the deliverer is woken once the call's transaction has committed.
+ * per hit, carry the hit's event-session TTL and the portal clock's time, and the deliverer is woken
+ * once the call's transaction has committed. Only methods that can raise events run as a hit.
  */
 function asHit(run: (ctx: CallContext) => Promise<unknown>): (ctx: CallContext) => Promise<unknown> {
   return (ctx) => {
     const c = ctx.caller;
     const connector = typeof ctx.params.auth_connector === 'string' ? ctx.params.auth_connector : '';
-    return inHit({ userId: c.userId, appId: c.authType === 'oauth' ? c.credentialId : null, connector, zone: ctx.app.config.timezone }, () => run(ctx), (h) => {
+    const clock = ctx.app.clock;
+    const who = { userId: c.userId, appId: c.authType === 'oauth' ? c.credentialId : null, connector, zone: ctx.app.config.timezone, eventSession: eventSessionOf(c), now: () => clock.nowSeconds() };
+    return inHit(who, () => run(ctx), (h) => {
       if (h.written) wakeDeliverer(ctx.app);
     });
   };
@@ -268,17 +278,18 @@ export function compile(spec: MethodSpec): RegisteredMethod {
   const body: (ctx: CallContext, args: Record<string, unknown>) => Promise<unknown> = spec.transaction
     ? (ctx, args) => transactionWithRetry(ctx, async (db) => handler({ ...ctx, args, db }))
     : async (ctx, args) => handler({ ...ctx, args, db: ctx.app.store.db });
+  const hit = (spec.events ?? spec.transaction === true) ? asHit : (run: (ctx: CallContext) => Promise<unknown>) => run;
   const finish = (value: unknown): unknown => {
     if (value instanceof CommitThenFail) throw value.error;
     return value;
   };
   if (!policy) {
-    return { ...base, run: asHit(async (ctx) => finish(await body(ctx, bind(ctx.params)))) };
+    return { ...base, run: hit(async (ctx) => finish(await body(ctx, bind(ctx.params)))) };
   }
   return {
     ...base,
     policy,
-    run: asHit(async (ctx) => {
+    run: hit(async (ctx) => {
       const args = bind(ctx.params); // binding errors are never the policy's
       let value: unknown;
       try {

@@ -248,6 +248,8 @@ export interface OauthTokenTable {
   expires_at: number;
   refresh_expires_at: number;
   refreshed: string;
+  /** the event-session TTL of the hit that minted it (migration 007; spec events.md §5.7) */
+  event_session: Generated<number>;
 }
 
 export interface RateBucketTable {

@@ -20,6 +20,7 @@ import { onTaskAdded, onTaskDeleted, onTaskGroupChanged, onTaskStatusChanged, sc
 import { TaskAccess, actionAllowed, actionMap, canInGroup, type StatusAction } from './taskAccess.js';
 import { fieldValue, lowerCamel, tagsBlock, type LoadedTask, type Selection, type TaskRow } from './taskFields.js';
 import { formattedName, userExists } from './users.js';
+import { historyBefore } from './scrum/history.js';
 
 /** Everything a task operation needs: the store (inside the call's transaction), the caller, the clock. */
 export interface TaskContext {
@@ -440,6 +441,8 @@ export async function addTask(ctx: TaskContext, fields: unknown): Promise<number
   if (input.tags) await writeTags(db, id, input.tags);
   await raiseTaskEvent(db, 'ONTASKADD', id);
   await onTaskAdded(coupling(ctx), { id, group_id: groupId, parent_id: input.parentId || null, created_by: createdBy });
+  // the sprint history: a subtask of a sprint's task enters that sprint
+  await (await historyBefore(db, [])).record(db, now, [id]);
   return id;
 }
 
@@ -464,6 +467,8 @@ export async function updateTask(ctx: TaskContext, taskId: number, fields: unkno
   await raiseTaskEvent(db, 'ONTASKUPDATE', taskId);
   if (input.keys.length === 0) return; // `fields: {}` changes nothing (`unverified:`)
 
+  // the sprint history: the task leaving a sprint with its group, completed or reopened
+  const history = await historyBefore(db, [taskId]);
   const set: Updateable<TaskTable> = { changed_date: now, changed_by: caller.userId, activity_date: now };
   if (input.title !== undefined) set.title = input.title;
   if (input.description !== undefined) set.description = input.description;
@@ -497,6 +502,7 @@ export async function updateTask(ctx: TaskContext, taskId: number, fields: unkno
   if (!after) return;
   if (after.group_id !== task.group_id) await onTaskGroupChanged(coupling(ctx), after, task.group_id);
   if (newStatus !== oldStatus) await onTaskStatusChanged(coupling(ctx), after, oldStatus, newStatus);
+  await history.record(db, now);
 }
 
 /** tasks.task.start/pause/defer/complete/renew (platform.md §8.8). */
@@ -511,6 +517,7 @@ export async function changeStatus(ctx: TaskContext, taskId: number, action: Sta
     : action === 'defer' ? 6
     : action === 'complete' ? completionStatus(task, ctx.caller)
     : 2;
+  const history = await historyBefore(ctx.db, [taskId]);
   await ctx.db
     .updateTable('tasks')
     .set({ ...statusColumns(ctx, to), changed_date: ctx.now, changed_by: ctx.caller.userId, activity_date: ctx.now })
@@ -519,6 +526,7 @@ export async function changeStatus(ctx: TaskContext, taskId: number, action: Sta
   await raiseTaskEvent(ctx.db, 'ONTASKUPDATE', taskId);
   const after = await getTaskRow(ctx.db, taskId);
   if (after) await onTaskStatusChanged(coupling(ctx), after, task.status, to);
+  await history.record(ctx.db, ctx.now);
 }
 
 /**
@@ -530,12 +538,14 @@ export async function deleteTask(ctx: TaskContext, taskId: number): Promise<void
   const task = await loadTask(db, taskId);
   if (!task) throw Errors.task.deleteDenied();
   if (!(await accessOf(ctx, task)).canDelete()) throw Errors.task.deleteDenied();
+  const history = await historyBefore(db, [taskId]);
   await db.updateTable('tasks').set({ parent_id: task.parent_id }).where('parent_id', '=', taskId).execute();
   await onTaskDeleted(coupling(ctx), taskId);
   await raiseTaskEvent(db, 'ONTASKDELETE', taskId);
   await db.deleteFrom('task_members').where('task_id', '=', taskId).execute();
   await db.deleteFrom('task_tags').where('task_id', '=', taskId).execute();
   await db.deleteFrom('tasks').where('id', '=', taskId).execute();
+  await history.record(db, ctx.now);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import { loadTask } from '../tasks.js';
 import { userExists } from '../users.js';
 import { DEFAULT_SORT, getEntity, smallestSort } from './entities.js';
 import { getEpic } from './epic.js';
+import { historyBefore } from './history.js';
 
 export type ItemRow = Selectable<ScrumItemTable>;
 
@@ -47,6 +48,8 @@ async function canReadTask(db: Kysely<Database>, caller: Caller, taskId: number)
 // update (C5.1)
 
 export interface ScrumTaskUpdateInput {
+  /** portal time of the call (the sprint history's) */
+  now: number;
   /** the task id */
   id: number;
   /** toInt if present, else 0 ("not given") */
@@ -70,6 +73,8 @@ function sortValue(v: number): number {
 export async function updateScrumTask(db: Kysely<Database>, caller: Caller, input: ScrumTaskUpdateInput): Promise<true> {
   const { id, entityId, storyPoints, epicId, sort, createdBy, modifiedBy } = input;
   if (id === 0) throw Errors.scrum.taskIdNotFound();
+  // the sprint history: the task entering or leaving a sprint, its story points
+  const history = await historyBefore(db, [id]);
   // 3–4: the target entity must be readable; its group is G
   let group = 0;
   if (entityId !== 0) {
@@ -146,6 +151,7 @@ export async function updateScrumTask(db: Kysely<Database>, caller: Caller, inpu
       throw Errors.scrum.taskNotUpdated();
     }
   }
+  await history.record(db, input.now);
   // 14 (a "moved to sprint/backlog" entry in the task history) is not kept by this server.
   return true;
 }

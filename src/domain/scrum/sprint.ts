@@ -24,6 +24,7 @@ import {
   type EntityRow,
 } from './entities.js';
 import { applyList, parseListRequest, type ListContext, type ListFieldMap } from './listQuery.js';
+import { historyBeforeEntity } from './history.js';
 
 /** Longest sprint name the storage accepts, in characters (A2.2). */
 export const SPRINT_NAME_MAX = 255;
@@ -184,13 +185,15 @@ export async function getSprint(db: Kysely<Database>, caller: Caller, time: Port
 // ---------------------------------------------------------------------------------------------
 // delete (C2.7)
 
-export async function deleteSprint(db: Kysely<Database>, caller: Caller, id: number): Promise<unknown[]> {
+export async function deleteSprint(db: Kysely<Database>, caller: Caller, id: number, now: number): Promise<unknown[]> {
   let sprint = await loadSprint(db, id, Errors.scrum.sprintNotFound);
   if (!(await canReadGroup(db, caller, sprint.group_id))) throw Errors.scrum.accessDenied();
   // Writers moving items into the sprint hold it in key-share mode: wait for them, then see their items;
   // later ones see the sprint gone (rowLocks.ts). Re-read: it may have changed while we waited.
   if (!(await lockParent(db, 'scrum_entities', id, 'update'))) throw Errors.scrum.sprintNotFound();
   sprint = await loadSprint(db, id, Errors.scrum.sprintNotFound);
+  // the sprint history: its items leave it (for the backlog)
+  const history = await historyBeforeEntity(db, id);
   if (await entityHasItems(db, id)) {
     const backlog = await getBacklogOfGroup(db, sprint.group_id);
     if (!backlog) throw Errors.scrum.sprintRemoveWithItems();
@@ -203,6 +206,7 @@ export async function deleteSprint(db: Kysely<Database>, caller: Caller, id: num
   // A failure here is thrown: the method's failure policy rolls the call back and answers `[]` as the
   // reference does (B9), or the strict error. Board stages and links are left in place.
   await db.deleteFrom('scrum_entities').where('id', '=', id).execute();
+  await history.record(db, now);
   return [];
 }
 

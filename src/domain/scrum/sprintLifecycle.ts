@@ -20,6 +20,7 @@ import {
   type StageRow,
 } from './board.js';
 import { getActiveSprintOfGroup, getBacklogOfGroup, moveItemsToTop, sprintObject, type EntityRow } from './entities.js';
+import { historyBeforeEntity, recordSprintEnd, recordSprintStart } from './history.js';
 import { loadSprint } from './sprint.js';
 
 /** Status of a completed task (Appendix "Constants"). */
@@ -141,6 +142,17 @@ function stageMapping(lastStages: readonly StageRow[], stages: readonly StageRow
  * reference does, and report "Unable to start sprint" afterwards.
  */
 export async function startSprint(db: Kysely<Database>, caller: Caller, time: PortalTime, now: number, id: number): Promise<StartOutcome> {
+  // the sprint history: the completed tasks that leave for the backlog, then the start and its baseline
+  // (the snapshot under the group lock the steps take as well)
+  await lockGroup(db, (await loadSprint(db, id, Errors.scrum.sprintIdNotFound)).group_id);
+  const history = await historyBeforeEntity(db, id);
+  const outcome = await startSprintSteps(db, caller, time, now, id);
+  await history.record(db, now);
+  if (outcome.ok) await recordSprintStart(db, Number(outcome.sprint.groupId), id, now);
+  return outcome;
+}
+
+async function startSprintSteps(db: Kysely<Database>, caller: Caller, time: PortalTime, now: number, id: number): Promise<StartOutcome> {
   await lockGroup(db, (await loadSprint(db, id, Errors.scrum.sprintIdNotFound)).group_id);
   // read again under the lock: a concurrent start may have just committed
   const sprint = await loadSprint(db, id, Errors.scrum.sprintIdNotFound);
@@ -271,6 +283,15 @@ export async function completeSprint(
   now: number,
   sprint: EntityRow,
 ) {
+  // the sprint history: the end marker closes the sprint's state before the open tasks leave it
+  const history = await historyBeforeEntity(db, sprint.id);
+  await recordSprintEnd(db, sprint.group_id, sprint.id, now);
+  const result = await completeSprintSteps(db, caller, time, now, sprint);
+  await history.record(db, now);
+  return result;
+}
+
+async function completeSprintSteps(db: Kysely<Database>, caller: Caller, time: PortalTime, now: number, sprint: EntityRow) {
   // 2. finished = on a FINISH column, unfinished = on any other column (recycle bin excluded)
   const links = await boardLinks(db, sprint.id);
   const finished = new Set<number>();

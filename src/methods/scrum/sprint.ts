@@ -104,6 +104,6 @@ function sprintList(call: Call<{ filter: unknown; select: unknown; order: unknow
   return listSprints(call.db, call.caller, { time: call.app.time, now: call.now }, { filter, select, order, start: call.start });
 }
 
-function sprintDelete({ db, caller, args: { id } }: Call<{ id: number }>) {
-  return deleteSprint(db, caller, id);
+function sprintDelete({ db, caller, now, args: { id } }: Call<{ id: number }>) {
+  return deleteSprint(db, caller, id, now);
 }

@@ -19,8 +19,9 @@ function sortInput(fields: unknown): number | null {
   return isNumeric(sort) ? toFloat(sort) : null;
 }
 
-function scrumTaskUpdate({ db, caller, args: { id, fields } }: Call<{ id: number; fields: PhpArray }>) {
+function scrumTaskUpdate({ db, caller, now, args: { id, fields } }: Call<{ id: number; fields: PhpArray }>) {
   return updateScrumTask(db, caller, {
+    now,
     id,
     entityId: intIfPresent(fields, 'entityId'),
     storyPoints: stringOnly(fields, 'storyPoints'),

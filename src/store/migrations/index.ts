@@ -10,6 +10,7 @@ import * as m004 from './004_filter_functions.js';
 import * as m005 from './005_events.js';
 import * as m006 from './006_board_sign_in.js';
 import * as m007 from './007_event_session.js';
+import * as m008 from './008_sprint_history.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -25,7 +26,7 @@ export interface MigrationContext {
 }
 
 type Step = { up(db: Kysely<any>, ctx: MigrationContext): Promise<void> };
-const steps: Record<string, Step> = { '001_initial': m001, '002_tasks_epics_kanban': m002, '003_oauth_limits': m003, '004_filter_functions': m004, '005_events': m005, '006_board_sign_in': m006, '007_event_session': m007 };
+const steps: Record<string, Step> = { '001_initial': m001, '002_tasks_epics_kanban': m002, '003_oauth_limits': m003, '004_filter_functions': m004, '005_events': m005, '006_board_sign_in': m006, '007_event_session': m007, '008_sprint_history': m008 };
 
 export class ScrumdMigrations implements MigrationProvider {
   constructor(private readonly dialect: Dialect) {}

@@ -35,6 +35,7 @@ import { dispatchAuthenticated, errorResponse } from '../protocol/dispatch.js';
 import type { MethodRegistry } from '../protocol/registry.js';
 import { checkPassword, consumeSignInLink, createSession, endSession, findSession, MIN_PASSWORD_LENGTH, setPassword, type SessionUser } from '../board/auth.js';
 import { groupPlan } from '../board/plan.js';
+import { registerChartRoutes } from '../board/charts.js';
 import { sprintBoard } from '../board/kanban.js';
 import { decodeBody } from './requestBody.js';
 
@@ -279,4 +280,5 @@ export function registerBoardRoutes(app: App, registry: MethodRegistry, fastify:
       return sendResult(reply, body, res.status);
     }),
   );
+  registerChartRoutes(app, fastify, { session, guarded, callerOf, prefix: BOARD_PREFIX }); // burndown, velocity: src/board/charts.ts
 }

@@ -13,6 +13,8 @@
  *                                              order (story points, epic, responsible): src/board/plan.ts
  *   GET  /_scrumd/board/api/groups/{id}/sprint-board  the active sprint's stages and the tasks on each
  *                                              (task–stage links REST lacks): src/board/kanban.ts
+ *   POST /_scrumd/board/api/sprints/{id}/goal  {goal}: a sprint's goal, which REST cannot set
+ *                                              (src/board/sprintGoal.ts)
  *   POST /_scrumd/board/api/call/{method}      a REST method, parameters as a JSON body, run as the
  *                                              session's user with every scope of a full webhook:
  *                                              answers exactly what the user's own REST call answers
@@ -35,8 +37,8 @@ import { dispatchAuthenticated, errorResponse } from '../protocol/dispatch.js';
 import type { MethodRegistry } from '../protocol/registry.js';
 import { checkPassword, consumeSignInLink, createSession, endSession, findSession, MIN_PASSWORD_LENGTH, setPassword, type SessionUser } from '../board/auth.js';
 import { groupPlan } from '../board/plan.js';
-import { registerChartRoutes } from '../board/charts.js';
 import { sprintBoard } from '../board/kanban.js';
+import { setSprintGoal } from '../board/sprintGoal.js';
 import { decodeBody } from './requestBody.js';
 
 export const BOARD_PREFIX = '/_scrumd/board';
@@ -250,6 +252,23 @@ export function registerBoardRoutes(app: App, registry: MethodRegistry, fastify:
     }),
   );
 
+  // a sprint's goal, which REST cannot set (src/board/sprintGoal.ts)
+  fastify.post(
+    `${BOARD_PREFIX}/api/sprints/:id/goal`,
+    guarded(async (req, reply) => {
+      const s = await writingSession(req);
+      const id = (req.params as { id: string }).id;
+      if (!/^\d{1,15}$/.test(id)) throw Errors.scrum.sprintNotFound();
+      let body: unknown;
+      try {
+        body = JSON.parse((req.body as Buffer | undefined)?.toString('utf8') ?? '');
+      } catch {
+        throw Errors.invalidRequest('The body is not JSON');
+      }
+      return sendResult(reply, { result: await setSprintGoal(app.store.db, callerOf(s), Number(id), body) });
+    }),
+  );
+
   // the active sprint's board: stages and which task sits where (src/board/kanban.ts)
   fastify.get(
     `${BOARD_PREFIX}/api/groups/:id/sprint-board`,
@@ -280,5 +299,4 @@ export function registerBoardRoutes(app: App, registry: MethodRegistry, fastify:
       return sendResult(reply, body, res.status);
     }),
   );
-  registerChartRoutes(app, fastify, { session, guarded, callerOf, prefix: BOARD_PREFIX }); // burndown, velocity: src/board/charts.ts
 }

@@ -136,3 +136,14 @@ export async function sprintBoard(groupId: number): Promise<SprintBoard> {
   const res = await fetch(`${BASE}/groups/${groupId}/sprint-board`, { credentials: 'same-origin' });
   return (await answer<SprintBoard>(res)).result;
 }
+
+/** Sets a sprint's goal (REST cannot; the board's own write, same access as sprint.update): src/board/sprintGoal.ts. */
+export async function setSprintGoal(sprintId: number, goal: string): Promise<void> {
+  const res = await fetch(`${BASE}/sprints/${sprintId}/goal`, {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { 'content-type': 'application/json', 'x-scrumd-csrf': csrf },
+    body: JSON.stringify({ goal }),
+  });
+  await answer<boolean>(res);
+}

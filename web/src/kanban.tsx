@@ -248,7 +248,7 @@ function StageHead(props: { stage: Stage; count: number; first: boolean; last: b
         <button type="button" class="quiet" aria-label={`Rename stage ${s.name}`} onClick={() => { setName(s.name); setEditing(true); }}>✎</button>
         <button type="button" class="quiet" aria-label={`Move stage ${s.name} left`} disabled={props.first} onClick={() => props.onShift(-1)}>◀</button>
         <button type="button" class="quiet" aria-label={`Move stage ${s.name} right`} disabled={props.last} onClick={() => props.onShift(1)}>▶</button>
-        <button type="button" class="quiet" aria-label={`Delete stage ${s.name}`} onClick={props.onDelete}>🗑</button>
+        <button type="button" class="quiet" aria-label={`Delete stage ${s.name}`} onClick={props.onDelete}>×</button>
       </span>
     </div>
   );
@@ -274,7 +274,7 @@ function NewStage({ onAdd }: { onAdd: (name: string, type: string) => Promise<bo
       <label>
         Stage type
         <select value={type} onChange={(e) => setType(e.currentTarget.value)}>
-          <option value="NEW">New (where started tasks go)</option>
+          <option value="NEW">New</option>
           <option value="WORK">In progress</option>
           <option value="FINISH">Finished</option>
         </select>

@@ -274,6 +274,8 @@ program
   .description('generate a realistic data set: Scrum groups with backlogs, sprints, boards, epics and tasks')
   .requiredOption('--groups <n>', 'Scrum groups to add', intArg('groups', 1, 1_000_000))
   .requiredOption('--tasks <n>', 'tasks to add, spread evenly over the groups', intArg('tasks', 0, 100_000_000))
+  .option('--now <unix seconds>', '"today" of the data set (default: now); with --random-seed the same data set every time', intArg('now', 0, 4_102_444_800))
+  .option('--random-seed <n>', 'seed of its random choices (names, GUIDs included)', intArg('random seed', 0, 2 ** 31 - 1))
   .addOption(databaseOption())
   .action(async (o) => {
     await withPortal(o.database, async (app) => {
@@ -283,7 +285,7 @@ program
         cliProgress.Presets.shades_classic,
       );
       bar.start(o.tasks, 0);
-      const summary = await seed(app.store, { groups: o.groups, tasks: o.tasks, onProgress: (done) => bar.update(done) });
+      const summary = await seed(app.store, { groups: o.groups, tasks: o.tasks, now: o.now, randomSeed: o.randomSeed, onProgress: (done) => bar.update(done) });
       bar.stop();
       console.log(JSON.stringify({ ...summary, seconds: (Date.now() - t0) / 1000 }));
     });

@@ -75,6 +75,12 @@ const EPIC_NAMES = ['Payments', 'Onboarding', 'Performance', 'Mobile app', 'Repo
 const EPIC_COLORS = ['#69dafc', '#fd7a5e', '#ffa900', '#9dcf00', '#2fc6f6', '#aaaaaa'];
 
 /** mulberry32: a small, fast, seedable generator. */
+/** UUID-shaped strings (version 4 layout) from a pseudo-random generator. */
+function pseudoUuid(random: () => number): () => string {
+  const hex = (n: number) => Array.from({ length: n }, () => Math.floor(random() * 16).toString(16)).join('');
+  return () => `${hex(8)}-${hex(4)}-4${hex(3)}-${'89ab'[Math.floor(random() * 4)]}${hex(3)}-${hex(12)}`;
+}
+
 function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
@@ -159,8 +165,9 @@ async function writeSkeletons(
   perGroup: (g: number) => number,
   pool: number[],
   now: number,
+  uuid: () => string,
 ): Promise<GroupSkeleton[]> {
-  const runTag = randomUUID().slice(0, 8);
+  const runTag = uuid().slice(0, 8);
   const names = Array.from({ length: to - from }, (_, i) => `Scrum team ${from + i + 1} (${runTag})`);
   const membersOf = (g: number) => [...new Set(Array.from({ length: Math.min(MEMBERS_PER_GROUP, pool.length) }, (_, k) => pool[(g * 3 + k) % pool.length]!))];
   const groupRows = names.map((name, i) => ({
@@ -300,7 +307,7 @@ interface PendingTask {
 }
 
 /** Yields the tasks of every group, entity by entity, in order; nothing is held beyond the current one. */
-function* generateTasks(skeletons: readonly GroupSkeleton[], random: () => number, now: number, counter: { n: number }): Generator<PendingTask> {
+function* generateTasks(skeletons: readonly GroupSkeleton[], random: () => number, now: number, counter: { n: number }, uuid: () => string): Generator<PendingTask> {
   for (const g of skeletons) {
     const people = [1, ...g.members];
     for (const slot of g.slots) {
@@ -362,7 +369,7 @@ function* generateTasks(skeletons: readonly GroupSkeleton[], random: () => numbe
             replicate: 'N',
             mark: null,
             site_id: 's1',
-            guid: `{${randomUUID()}}`,
+            guid: `{${uuid()}}`,
             xml_id: null,
           },
           entityId: slot.entityId,
@@ -423,6 +430,10 @@ export async function seed(store: Store, opts: SeedOptions): Promise<SeedSummary
   if (!Number.isSafeInteger(tasks) || tasks < 0) throw new Error('the task count must be a whole number');
   const now = opts.now ?? Math.floor(Date.now() / 1000);
   const random = rng(opts.randomSeed ?? 20240601);
+  // Group name tags and task GUIDs: random unless a seed is given, then drawn from a generator of their
+  // own (the data set's other choices stay what they were): a given seed and `now` make the same data
+  // set every time (the example fixture, examples/fixtures/, is checked against it).
+  const uuid = opts.randomSeed === undefined ? () => randomUUID() : pseudoUuid(rng(opts.randomSeed ^ 0x5eed5eed));
   const { db } = store;
   // A bulk load: durability per chunk is not needed (a crash means seeding again). These settings are
   // the connection's only (nothing of them is kept in the file), but the connection may be a serving
@@ -449,7 +460,7 @@ export async function seed(store: Store, opts: SeedOptions): Promise<SeedSummary
     opts.onProgress?.(0, tasks);
     for (let from = 0; from < groups; from += GROUPS_PER_TRANSACTION) {
       const to = Math.min(groups, from + GROUPS_PER_TRANSACTION);
-      const skeletons = await db.transaction().execute((trx) => writeSkeletons(trx, from, to, perGroup, pool, now));
+      const skeletons = await db.transaction().execute((trx) => writeSkeletons(trx, from, to, perGroup, pool, now, uuid));
       summary.groups += skeletons.length;
       for (const s of skeletons) {
         summary.sprints += s.slots.length - 1;
@@ -478,7 +489,7 @@ export async function seed(store: Store, opts: SeedOptions): Promise<SeedSummary
         summary.sample.lastTaskId = Math.max(summary.sample.lastTaskId, r.last);
         opts.onProgress?.(summary.tasks, tasks);
       };
-      for (const t of generateTasks(skeletons, random, now, counter)) {
+      for (const t of generateTasks(skeletons, random, now, counter, uuid)) {
         batch.push(t);
         if (batch.length >= TASKS_PER_TRANSACTION) await flush();
       }

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { call, groupPlan, setSprintGoal, type Me, type Plan, type PlanEntity } from './api';
 import { Backlog, ItemLine } from './backlog';
 import { ActiveSprint } from './kanban';
+import { ChartsTab, EpicsTab } from './lazyTabs';
 import type { JSX } from 'preact';
 
 const day = (t: number | null) => (t === null ? '—' : new Date(t * 1000).toISOString().slice(0, 10));
@@ -15,6 +16,8 @@ const TABS: [string, string, Screen][] = [
   ['backlog', 'Backlog', (p) => <Backlog {...p} />],
   ['planning', 'Planning', (p) => <Planning {...p} />],
   ['sprint', 'Sprint', (p) => <ActiveSprint {...p} />],
+  ['epics', 'Epics', (p) => <EpicsTab {...p} />],
+  ['charts', 'Charts', (p) => <ChartsTab {...p} />],
 ];
 
 export function GroupPage({ me, groupId, tab }: { me: Me; groupId: number; tab: string }) {

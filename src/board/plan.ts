@@ -9,30 +9,11 @@ import { Errors } from '../core/errors.js';
 import { canReadGroup } from '../domain/groups.js';
 import { sprintGoal } from '../domain/scrum/entities.js';
 import type { Database } from '../store/schema.js';
+import type { Plan, PlanEntity, PlanItem } from './planTypes.js';
 
-export interface PlanItem {
-  taskId: number;
-  title: string;
-  status: number;
-  storyPoints: string;
-  sort: number;
-  epic: { id: number; name: string; color: string } | null;
-  responsible: { id: number; name: string };
-}
+export type { Plan, PlanEntity, PlanEpic, PlanItem } from './planTypes.js';
 
-export interface PlanEntity {
-  id: number;
-  type: 'backlog' | 'sprint';
-  name: string;
-  status: string | null;
-  goal: string;
-  dateStart: number | null;
-  dateEnd: number | null;
-  storyPoints: number;
-  items: PlanItem[];
-}
-
-export async function groupPlan(db: Kysely<Database>, caller: Caller, groupId: number) {
+export async function groupPlan(db: Kysely<Database>, caller: Caller, groupId: number): Promise<Plan> {
   const group = await db.selectFrom('sonet_groups').select(['id', 'name', 'scrum_master_id']).where('id', '=', groupId).executeTakeFirst();
   if (!group || !(await canReadGroup(db, caller, groupId))) throw Errors.scrum.accessDenied();
   const entities = await db

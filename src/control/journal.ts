@@ -12,8 +12,8 @@ import { globMatches } from './glob.js';
 import { maskUrl } from '../protocol/redact.js';
 
 export interface JournalCredential {
-  type: 'webhook' | 'oauth';
-  /** webhook id or OAuth application id */
+  type: 'webhook' | 'oauth' | 'board';
+  /** webhook id, OAuth application id, or the board's signed-in user (the session's secret never) */
   id: number;
   user: number;
 }

@@ -4,8 +4,9 @@
 export interface Caller {
   userId: number;
   isAdmin: boolean;
-  authType: 'webhook' | 'oauth';
-  /** webhook id or OAuth application id */
+  /** 'board': the web board's signed-in user (src/transport/boardRoutes.ts), credentialId = userId */
+  authType: 'webhook' | 'oauth' | 'board';
+  /** webhook id, OAuth application id, or for the board the user's id */
   credentialId: number;
   scopes: readonly string[];
 }

@@ -75,7 +75,7 @@ function userAdmin(ctx: Call): boolean {
 }
 
 async function appInfo(ctx: Call) {
-  if (ctx.caller.authType === 'webhook') return { SCOPE: [...ctx.caller.scopes], LICENSE: 'en_selfhosted' };
+  if (ctx.caller.authType !== 'oauth') return { SCOPE: [...ctx.caller.scopes], LICENSE: 'en_selfhosted' };
   const a = await ctx.db.selectFrom('oauth_apps').selectAll().where('id', '=', ctx.caller.credentialId).executeTakeFirst();
   if (!a) throw Errors.accessDenied('Application context required');
   // A local application: status L, never expiring; INSTALLED false until its installation is finished (src/events/apps.ts)

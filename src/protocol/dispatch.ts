@@ -113,12 +113,80 @@ export async function dispatch(app: App, registry: MethodRegistry, call: Incomin
   if (!app.journal.active) return dispatchCall(app, registry, call, start, undefined);
   const rec = app.journal.begin(start, '');
   const res = await dispatchCall(app, registry, call, start, rec);
+  finishEntry(app, rec, res, call.start, call.url);
+  return res;
+}
+
+/** Completes a call's journal entry from its answer (and logs the call's line at info when asked). */
+function finishEntry(app: App, rec: JournalRecord, res: OutgoingResponse, arrived: number, url: string | undefined): void {
   rec.status = res.drop ? -1 : res.status; // -1: the connection was dropped, no answer sent
   const err = res.body.error;
   rec.error = typeof err === 'string' ? err : err && typeof err === 'object' ? String((err as { code?: unknown }).code ?? '') : res.drop ? 'DROPPED' : null;
-  rec.duration = Math.round((preciseNow() - call.start) * 1e6) / 1e3;
-  if (app.journal.logCalls) app.log.info({ call: view(rec, (s) => app.time.iso(s)), url: call.url === undefined ? undefined : maskUrl(call.url) }, 'REST call');
+  rec.duration = Math.round((preciseNow() - arrived) * 1e6) / 1e3;
+  if (app.journal.logCalls) app.log.info({ call: view(rec, (s) => app.time.iso(s)), url: url === undefined ? undefined : maskUrl(url) }, 'REST call');
+}
+
+/** A call of a caller authenticated elsewhere: the web board's session (src/transport/boardRoutes.ts). */
+export interface AuthenticatedCall {
+  /** the method name as called (a `.json` suffix is stripped) */
+  method: string;
+  caller: Caller;
+  params: PhpMap;
+  /** preciseNow() when the request arrived */
+  start: number;
+}
+
+/**
+ * Runs a call of an already-authenticated caller the way a REST call runs after authentication: the
+ * portal's clock, a journal entry (the caller as credential; the method 404 before anything else),
+ * the fault rules, execution and the envelope. The web board's calls take this path, so whatever the
+ * sandbox shows or provokes for REST calls it shows and provokes for the board's.
+ */
+export async function dispatchAuthenticated(app: App, registry: MethodRegistry, call: AuthenticatedCall): Promise<OutgoingResponse> {
+  const start = app.clock.at(call.start);
+  const rec = app.journal.active ? app.journal.begin(start, '') : undefined;
+  let res: OutgoingResponse;
+  try {
+    const { name, xml } = normalizeMethodName(call.method);
+    if (rec) {
+      rec.method = name;
+      rec.params = { ...call.params };
+    }
+    const method = registry.resolve(name);
+    if (!method) throw Errors.methodNotFound();
+    res = await runAuthenticated(app, registry, method, call.caller, call.params, start, rec, xml);
+  } catch (e) {
+    res = { ...errorResponse(app, e), xml: false };
+  }
+  if (rec) finishEntry(app, rec, res, call.start, undefined);
   return res;
+}
+
+/** After authentication: the journal's caller, fault rules, execution, the success envelope. */
+async function runAuthenticated(
+  app: App,
+  registry: MethodRegistry,
+  method: MethodDef,
+  caller: Caller,
+  params: PhpMap,
+  start: number,
+  rec: JournalRecord | undefined,
+  xml: boolean,
+): Promise<OutgoingResponse> {
+  if (rec) {
+    rec.credential = caller; // shown as {type, id, user} when read (no object per call)
+    rec.params = { ...params };
+    // only a batch reads it (a property defined on every call's parameters would cost every call)
+    if (method.name === 'batch') Object.defineProperty(params, JOURNAL_ENTRY, { value: rec, enumerable: false });
+  }
+  if (!app.faults.empty) {
+    const fault = app.faults.match(method.name, caller, false);
+    if (fault && (await applyFault(fault))) return { status: 0, body: {}, xml, drop: true };
+  }
+  const now = Math.floor(start);
+  const r = await execute(app, registry, method, caller, params, now);
+  const time = timeBlock(app.time, start, app.clock.at(preciseNow()), r.processing, r.operating, r.operatingResetAt);
+  return { status: 200, xml, body: successBody(r.result, time, r.next, r.total) };
 }
 
 async function dispatchCall(app: App, registry: MethodRegistry, call: IncomingCall, start: number, rec: JournalRecord | undefined): Promise<OutgoingResponse> {
@@ -172,19 +240,7 @@ async function dispatchCall(app: App, registry: MethodRegistry, call: IncomingCa
       delete params.auth_connector;
     }
 
-    if (rec) {
-      rec.credential = caller; // shown as {type, id, user} when read (no object per call)
-      rec.params = { ...params };
-      // only a batch reads it (a property defined on every call's parameters would cost every call)
-      if (method.name === 'batch') Object.defineProperty(params, JOURNAL_ENTRY, { value: rec, enumerable: false });
-    }
-    if (!app.faults.empty) {
-      const fault = app.faults.match(method.name, caller, false);
-      if (fault && (await applyFault(fault))) return { status: 0, body: {}, xml, drop: true };
-    }
-    const r = await execute(app, registry, method, caller, params, now);
-    const time = timeBlock(app.time, start, app.clock.at(preciseNow()), r.processing, r.operating, r.operatingResetAt);
-    return { status: 200, xml, body: successBody(r.result, time, r.next, r.total) };
+    return await runAuthenticated(app, registry, method, caller, params, start, rec, xml);
   } catch (e) {
     return { ...errorResponse(app, e), xml };
   }

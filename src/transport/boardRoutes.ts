@@ -18,7 +18,23 @@
  *   POST /_scrumd/board/api/call/{method}      a REST method, parameters as a JSON body, run as the
  *                                              session's user with every scope of a full webhook:
  *                                              answers exactly what the user's own REST call answers
- *                                              (`{result, next, total}` or the method's error)
+ *                                              (`{result, next, total}` or the method's error);
+ *                                              the call takes the REST calls' path after authentication
+ *                                              (journal entry with credential {type: 'board', id: user,
+ *                                              user}, fault rules, events)
+ *
+ * The sandbox panel (administrators only: 403 ACCESS_DENIED for anyone else; 404 when the control API
+ * is off, and 409 NOT_SOLE_PROCESS under --workers for the process-local journal). The same functions
+ * as the control API (src/transport/controlRoutes.ts, src/control/state.ts), behind the board session:
+ *   GET    /_scrumd/board/api/sandbox/journal?limit=&method=&status=&error=   the request journal
+ *   GET    /_scrumd/board/api/sandbox/deliveries?limit=&status=               event deliveries, newest first
+ *   POST   /_scrumd/board/api/sandbox/reset                                   empty the portal
+ *   GET    /_scrumd/board/api/sandbox/snapshots                               the saved snapshots
+ *   POST   /_scrumd/board/api/sandbox/snapshots/{name}                        save
+ *   POST   /_scrumd/board/api/sandbox/snapshots/{name}/restore                restore
+ *   DELETE /_scrumd/board/api/sandbox/snapshots/{name}                        delete
+ * A reset or restore replaces the board's sessions with the state's: the administrator's own session
+ * is put back afterwards, so the panel stays signed in.
  *
  * Sessions are an HttpOnly, SameSite=Strict cookie scoped to the board's path (Secure over HTTPS).
  * Every POST but login must carry `X-Scrumd-Csrf` equal to the session's CSRF token (a custom header
@@ -35,8 +51,14 @@ import { nowSeconds } from '../core/portalTime.js';
 import type { Caller } from '../core/call.js';
 import { dispatchAuthenticated, errorResponse } from '../protocol/dispatch.js';
 import type { MethodRegistry } from '../protocol/registry.js';
-import { checkPassword, consumeSignInLink, createSession, endSession, findSession, MIN_PASSWORD_LENGTH, setPassword, type SessionUser } from '../board/auth.js';
+import { checkPassword, consumeSignInLink, createSession, endSession, findSession, MIN_PASSWORD_LENGTH, setPassword, tokenHash, type SessionUser } from '../board/auth.js';
 import { groupPlan } from '../board/plan.js';
+import { registerChartRoutes } from '../board/charts.js';
+import { ControlError, checkSnapshotName } from '../control/state.js';
+import { sharedPortalState } from '../control/sharedState.js';
+import { parseFilter } from '../control/journal.js';
+import { listDeliveries } from '../events/deliveries.js';
+import { maskUrl } from '../protocol/redact.js';
 import { sprintBoard } from '../board/kanban.js';
 import { setSprintGoal } from '../board/sprintGoal.js';
 import { decodeBody } from './requestBody.js';
@@ -115,6 +137,8 @@ export function registerBoardRoutes(app: App, registry: MethodRegistry, fastify:
     if (typeof sent !== 'string' || !sameText(sent, s.csrf) || !originAllowed(req)) throw Errors.board.csrfRefused();
     return s;
   }
+
+  const sandboxOn = sandboxEnabled(app);
 
   const guarded =
     (fn: (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>) =>
@@ -202,7 +226,7 @@ export function registerBoardRoutes(app: App, registry: MethodRegistry, fastify:
     `${BOARD_PREFIX}/api/session`,
     guarded(async (req, reply) => {
       const s = await session(req);
-      return sendResult(reply, { result: { userId: s.userId, name: s.name, isAdmin: s.isAdmin, csrf: s.csrf, expiresAt: s.expiresAt } });
+      return sendResult(reply, { result: { userId: s.userId, name: s.name, isAdmin: s.isAdmin, csrf: s.csrf, expiresAt: s.expiresAt, sandbox: s.isAdmin && sandboxOn } });
     }),
   );
 
@@ -299,4 +323,111 @@ export function registerBoardRoutes(app: App, registry: MethodRegistry, fastify:
       return sendResult(reply, body, res.status);
     }),
   );
+
+  registerSandboxRoutes(app, fastify, session, writingSession, guarded, cookieOf);
+  registerChartRoutes(app, fastify, { session, guarded, callerOf, prefix: BOARD_PREFIX }); // burndown, velocity: src/board/charts.ts
+}
+
+/** The sandbox panel's endpoints (see the head of this file). */
+function registerSandboxRoutes(
+  app: App,
+  fastify: FastifyInstance,
+  session: (req: FastifyRequest) => Promise<SessionUser>,
+  writingSession: (req: FastifyRequest) => Promise<SessionUser>,
+  guarded: (fn: (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>) => (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>,
+  tokenOf: (req: FastifyRequest) => string | undefined,
+): void {
+  const on = sandboxEnabled(app);
+  const state = on ? sharedPortalState(app.store, app.config.database) : undefined; // closed by the control API
+  const SANDBOX = `${BOARD_PREFIX}/api/sandbox`;
+
+  /** An administrator's session (read or, with CSRF, write), on a server whose control API is on. */
+  async function admin(req: FastifyRequest, write: boolean): Promise<SessionUser> {
+    const s = write ? await writingSession(req) : await session(req);
+    if (!s.isAdmin) throw Errors.accessDenied('The sandbox panel is for administrators');
+    if (!state) throw Errors.notFound();
+    return s;
+  }
+
+  /** Control operations answer their own errors ({error, error_description}, the control API's codes). */
+  const op =
+    (write: boolean, fn: (req: FastifyRequest) => Promise<unknown>) =>
+    guarded(async (req, reply) => {
+      await admin(req, write);
+      try {
+        return sendResult(reply, { result: await fn(req) });
+      } catch (e) {
+        if (e instanceof ControlError) return sendResult(reply, { error: e.code, error_description: e.message }, e.status);
+        throw e;
+      }
+    });
+
+  const soleProcess = () => {
+    if (!app.config.soleProcess) throw new ControlError(409, 'NOT_SOLE_PROCESS', 'the journal is kept in the server process; serve with one process (no --workers) to see it');
+  };
+
+  fastify.get(
+    `${SANDBOX}/journal`,
+    op(false, async (req) => {
+      soleProcess();
+      const q = { ...(req.query as Record<string, unknown>) };
+      let filter;
+      try {
+        filter = parseFilter(q);
+      } catch (e) {
+        throw new ControlError(400, 'INVALID_FILTER', (e as Error).message);
+      }
+      filter.limit = Math.min(1000, Math.max(1, filter.limit ?? 200));
+      return app.journal.list(filter, (s) => app.time.iso(s)).reverse(); // newest first
+    }),
+  );
+
+  fastify.get(
+    `${SANDBOX}/deliveries`,
+    op(false, async (req) => {
+      const q = req.query as Record<string, unknown>;
+      const limit = Math.min(1000, Math.max(1, Number(q.limit) || 100));
+      const status = typeof q.status === 'string' && q.status !== '' ? q.status : undefined;
+      const rows = await listDeliveries(app.store.db, { limit, ...(status ? { status } : {}) });
+      // a handler URL may carry a credential in its query: masked like the request log's URLs
+      return rows.map((r) => ({ ...r, url: maskUrl(r.url) }));
+    }),
+  );
+
+  /** Runs a reset or restore and puts the administrator's own session back (the state replaced it). */
+  async function keepingSession(req: FastifyRequest, fn: () => Promise<void>): Promise<true> {
+    const token = tokenOf(req)!;
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const db = app.store.db as any;
+    const row = await db.selectFrom('board_sessions').selectAll().where('token_hash', '=', tokenHash(token)).executeTakeFirst();
+    await fn();
+    if (row) {
+      try {
+        await db.insertInto('board_sessions').values(row).onConflict((oc: any) => oc.column('token_hash').doNothing()).execute();
+      } catch (e) {
+        // the restored state has no such user (the session goes: sign in again)
+        app.log.info({ err: e }, 'board session not kept across a restore');
+      }
+    }
+    return true;
+  }
+
+  fastify.post(`${SANDBOX}/reset`, op(true, (req) => keepingSession(req, () => state!.reset())));
+  fastify.get(`${SANDBOX}/snapshots`, op(false, () => state!.list()));
+  const nameOf = (req: FastifyRequest) => checkSnapshotName((req.params as { name: string }).name);
+  fastify.post(`${SANDBOX}/snapshots/:name`, op(true, (req) => state!.save(nameOf(req))));
+  fastify.post(`${SANDBOX}/snapshots/:name/restore`, op(true, (req) => keepingSession(req, () => state!.restore(nameOf(req)))));
+  fastify.delete(
+    `${SANDBOX}/snapshots/:name`,
+    op(true, async (req) => {
+      const name = nameOf(req);
+      if (!(await state!.delete(name))) throw new ControlError(404, 'SNAPSHOT_NOT_FOUND', `no snapshot named ${name}`);
+      return true;
+    }),
+  );
+}
+
+/** The sandbox panel is there when the control API is (not with --no-control). */
+function sandboxEnabled(app: App): boolean {
+  return !app.config.noControl && !!app.config.controlToken;
 }

@@ -17,6 +17,8 @@ export interface Me {
   name: string;
   isAdmin: boolean;
   csrf: string;
+  /** an administrator on a server whose control API is on: the sandbox panel (sandbox.tsx) is there */
+  sandbox?: boolean;
 }
 
 async function answer<T>(res: Response): Promise<{ result: T; next?: number; total?: number }> {
@@ -83,32 +85,9 @@ export async function callAll<T = any>(method: string, params: Record<string, un
   return out;
 }
 
-export interface PlanItem {
-  taskId: number;
-  title: string;
-  status: number;
-  storyPoints: string;
-  sort: number;
-  epic: { id: number; name: string; color: string } | null;
-  responsible: { id: number; name: string };
-}
-export interface PlanEntity {
-  id: number;
-  type: 'backlog' | 'sprint';
-  name: string;
-  status: string | null;
-  goal: string;
-  dateStart: number | null;
-  dateEnd: number | null;
-  storyPoints: number;
-  items: PlanItem[];
-}
-export interface Plan {
-  group: { id: number; name: string; scrumMasterId: number | null };
-  backlog: PlanEntity | null;
-  sprints: PlanEntity[];
-  epics: { id: number; name: string; color: string }[];
-}
+// One definition with the server's (src/board/planTypes.ts): a type-only import, nothing of the server is bundled.
+export type { Plan, PlanEntity, PlanEpic, PlanItem } from '@scrumd/board/planTypes';
+import type { Plan } from '@scrumd/board/planTypes';
 
 export async function groupPlan(groupId: number): Promise<Plan> {
   const res = await fetch(`${BASE}/groups/${groupId}/plan`, { credentials: 'same-origin' });
@@ -146,4 +125,21 @@ export async function setSprintGoal(sprintId: number, goal: string): Promise<voi
     body: JSON.stringify({ goal }),
   });
   await answer<boolean>(res);
+}
+
+/** GET a path of the board's JSON API (e.g. '/sandbox/journal?limit=50'): its `result`, or throws its error. */
+export async function boardGet<T = any>(path: string): Promise<T> {
+  const res = await fetch(`${BASE}${path}`, { credentials: 'same-origin' });
+  return (await answer<T>(res)).result;
+}
+
+/** POST or DELETE a path of the board's JSON API with the CSRF header: its `result`, or throws its error. */
+export async function boardSend<T = any>(method: 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${BASE}${path}`, {
+    method,
+    credentials: 'same-origin',
+    headers: { 'content-type': 'application/json', 'x-scrumd-csrf': csrf },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return (await answer<T>(res)).result;
 }

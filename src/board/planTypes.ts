@@ -1,0 +1,40 @@
+/**
+ * The shape of the board's plan answer (GET /_scrumd/board/api/groups/{id}/plan, src/board/plan.ts).
+ * One definition for the server and the web board: web/src/api.ts imports these types (type-only,
+ * through the `@scrumd/*` path of web/tsconfig.json), so this file imports nothing.
+ */
+
+export interface PlanEpic {
+  id: number;
+  name: string;
+  color: string;
+}
+
+export interface PlanItem {
+  taskId: number;
+  title: string;
+  status: number;
+  storyPoints: string;
+  sort: number;
+  epic: PlanEpic | null;
+  responsible: { id: number; name: string };
+}
+
+export interface PlanEntity {
+  id: number;
+  type: 'backlog' | 'sprint';
+  name: string;
+  status: string | null;
+  goal: string;
+  dateStart: number | null;
+  dateEnd: number | null;
+  storyPoints: number;
+  items: PlanItem[];
+}
+
+export interface Plan {
+  group: { id: number; name: string; scrumMasterId: number | null };
+  backlog: PlanEntity | null;
+  sprints: PlanEntity[];
+  epics: PlanEpic[];
+}

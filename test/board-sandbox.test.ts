@@ -12,6 +12,7 @@ import { startTestServer, toReply, type Client, type Reply, type TestServer } fr
 import { boardSession, buildBoard, launchBoardBrowser, shot, type BoardBrowser, type BoardHttpSession } from './helpers/browser.js';
 import { Receiver } from './helpers/receiver.js';
 import { addOutgoingWebhook } from '../src/events/apps.js';
+import { addOutgoingWebhook } from '../src/events/apps.js';
 
 async function ctl(t: TestServer, method: string, path: string, body?: unknown): Promise<Reply> {
   const res = await fetch(`${t.origin}${path}`, {
@@ -207,5 +208,89 @@ describe('sandbox endpoints', () => {
     } finally {
       await off.close();
     }
+  });
+});
+
+describe('the sandbox panel in Chromium', () => {
+  let t: TestServer;
+  let b: BoardBrowser;
+  let rx: Receiver;
+  let bea: Client;
+  before(async () => {
+    buildBoard();
+    t = await startTestServer();
+    bea = await t.user({ name: 'Bea' });
+    rx = await Receiver.start();
+    // an outgoing webhook of user 1: every task added is delivered to the receiver
+    await addOutgoingWebhook(t.server.app.store.db, 1, `${rx.url}/hook`, 'ONTASKADD');
+    b = await launchBoardBrowser();
+  });
+  after(async () => {
+    await b?.close();
+    await rx?.close();
+    await t?.close();
+  });
+
+  test('an administrator sees a webhook call and a delivery live, saves and restores a snapshot', async () => {
+    const page = await b.signedInPage(t, 1);
+    await page.getByRole('link', { name: 'Sandbox' }).click();
+    await page.getByRole('heading', { name: 'Sandbox', level: 1 }).waitFor();
+    const journal = page.getByRole('table', { name: /Request journal/ });
+    const deliveries = page.getByRole('table', { name: /Event deliveries/ });
+
+    // a REST call by the webhook appears without a reload, with its credential and parameters
+    const before = await page.evaluate(() => performance.getEntriesByType('navigation').length);
+    await t.admin.result('tasks.task.add', { fields: { TITLE: 'Made by a webhook', RESPONSIBLE_ID: 1 } });
+    const row = journal.getByRole('row').filter({ hasText: 'tasks.task.add' });
+    await row.first().waitFor({ timeout: 15_000 });
+    const text = await row.first().innerText();
+    assert.match(text, /webhook 1, user 1/);
+    assert.match(text, /200/);
+    await row.first().getByRole('button', { name: /Parameters of call/ }).click();
+    await page.getByText('Made by a webhook', { exact: false }).first().waitFor();
+    assert.ok(!(await page.content()).includes('s3cr3t'), 'the webhook secret on the page');
+
+    // the event delivery appears, delivered with the receiver's 200
+    await rx.waitFor(1);
+    const delivery = deliveries.getByRole('row').filter({ hasText: 'ONTASKADD' }).filter({ hasText: 'delivered' });
+    await delivery.first().waitFor({ timeout: 15_000 });
+    assert.match(await delivery.first().innerText(), /200/);
+    // the board's own calls are journaled as the board's (none made by this page yet; the panel reads the sandbox API)
+    assert.equal(await page.evaluate(() => performance.getEntriesByType('navigation').length), before, 'the page was reloaded');
+    await page.screenshot({ path: shot('board-sandbox-1280.png'), fullPage: true });
+
+    // save a snapshot, change the portal, restore it from the panel
+    await page.getByLabel('Snapshot name').fill('panel1');
+    await page.getByRole('button', { name: 'Save snapshot' }).click();
+    await page.getByRole('status').filter({ hasText: 'Snapshot panel1 saved.' }).waitFor();
+    await page.getByRole('button', { name: 'Restore snapshot panel1' }).waitFor();
+    assert.ok((await ctlOk(t, 'GET', '/_scrumd/snapshots')).some((s: any) => s.name === 'panel1'));
+    const group = (await t.admin.result('sonet_group.create', { NAME: 'After the snapshot', PROJECT: 'Y' })) as number;
+    await page.getByRole('button', { name: 'Restore snapshot panel1' }).click();
+    await page.getByRole('status').filter({ hasText: 'Snapshot panel1 restored.' }).waitFor();
+    assert.equal((await t.admin.call('sonet_group.get', { FILTER: { ID: group } })).body.result.length, 0);
+    // still signed in, still live: a new call shows up
+    await t.admin.result('server.time');
+    await journal.getByRole('row').filter({ hasText: 'server.time' }).first().waitFor({ timeout: 15_000 });
+
+    // at a phone's width the page itself does not scroll sideways (the tables scroll in their box)
+    await page.setViewportSize({ width: 390, height: 844 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `horizontal overflow of ${overflow}px at 390px`);
+    await page.screenshot({ path: shot('board-sandbox-390.png'), fullPage: true });
+
+    await page.getByRole('button', { name: 'Delete snapshot panel1' }).click();
+    await page.getByRole('status').filter({ hasText: 'Snapshot panel1 deleted.' }).waitFor();
+    assert.ok(!(await ctlOk(t, 'GET', '/_scrumd/snapshots')).some((s: any) => s.name === 'panel1'));
+  });
+
+  test('a user who is not an administrator has no panel, and its endpoints refuse the page', async () => {
+    const page = await b.signedInPage(t, bea.userId);
+    assert.equal(await page.getByRole('link', { name: 'Sandbox' }).count(), 0);
+    await page.goto(`${t.origin}/_scrumd/board/#/sandbox`);
+    await page.getByRole('heading', { name: 'Scrum groups' }).waitFor();
+    assert.equal(await page.getByRole('heading', { name: 'Sandbox' }).count(), 0);
+    const status = await page.evaluate(async () => (await fetch('/_scrumd/board/api/sandbox/journal')).status);
+    assert.equal(status, 403);
   });
 });

@@ -69,6 +69,9 @@ test('burndown: the numbers the history implies, drawn by uPlot', async () => {
   // the data behind the chart: start 16, end of day 1: 13, day 2: 6, day 3 still to come; ideal 16 → 0
   assert.deepEqual(JSON.parse((await figure.getAttribute('data-remaining'))!), [16, 13, 6, null]);
   assert.deepEqual(JSON.parse((await figure.getAttribute('data-ideal'))!), [16, 10.666667, 5.333333, 0]);
+  // scope change as bars: the 2 points removed on the second day
+  assert.deepEqual(JSON.parse((await figure.getAttribute('data-added'))!), [0, 0, 0, 0]);
+  assert.deepEqual(JSON.parse((await figure.getAttribute('data-removed'))!), [0, 0, -2, 0]);
   const rows = await page.getByRole('table', { name: 'Burndown by day' }).locator('tbody tr').allInnerTexts();
   assert.deepEqual(
     rows.map((r) => r.split('\t').map((c) => c.trim())),
@@ -92,7 +95,6 @@ test('burndown: the numbers the history implies, drawn by uPlot', async () => {
   const api = await (await boardSession(t, 1)).get(`/_scrumd/board/api/sprints/${sprintId}/burndown`);
   const burn = (await api.json()).result;
   assert.deepEqual([burn.startRemaining, ...burn.days.map((d: { remaining: number | null }) => d.remaining)], [16, 13, 6, null]);
-  await page.screenshot({ path: shot('board-charts-1280.png'), fullPage: true });
 });
 
 test('velocity: completed story points per completed sprint', async () => {
@@ -110,6 +112,7 @@ test('velocity: completed story points per completed sprint', async () => {
   // the completed sprint's burndown stays: Refunds (6, open) left for the backlog after the end
   const remaining = JSON.parse((await page.getByRole('figure', { name: 'Burndown chart' }).getAttribute('data-remaining'))!);
   assert.deepEqual(remaining, [16, 13, 6, 6]);
+  await page.screenshot({ path: shot('board-charts-1280.png'), fullPage: true });
 });
 
 test('epics: create and edit in the board, with their tasks and progress', async () => {

@@ -84,7 +84,10 @@ function BurndownView({ b }: { b: Burndown }) {
   const xs = labels.map((_, i) => i);
   const remaining = [b.startRemaining ?? 0, ...b.days.map((d) => d.remaining)];
   const ideal = [b.startRemaining ?? 0, ...b.days.map((d) => d.ideal)];
-  const data = [xs, remaining, ideal] as unknown as uPlot.AlignedData;
+  // scope change per day as bars: added up, removed down
+  const added = [0, ...b.days.map((d) => d.added)];
+  const removed = [0, ...b.days.map((d) => -d.removed)];
+  const data = [xs, remaining, ideal, added, removed] as unknown as uPlot.AlignedData;
   const opts = {
     scales: { x: { time: false } },
     axes: [{ values: (_u: uPlot, splits: number[]) => splits.map((i) => labels[i] ?? '') }, { label: 'story points' }],
@@ -92,6 +95,8 @@ function BurndownView({ b }: { b: Burndown }) {
       { label: 'Day', value: (_u: uPlot, i: number | null) => (i === null ? '' : labels[i] ?? '') },
       { label: 'Remaining', stroke: '#2d6cdf', width: 2, points: { show: true } },
       { label: 'Ideal', stroke: '#8a94a3', dash: [6, 4], width: 1.5 },
+      { label: 'Scope added', stroke: '#1f6b36', fill: '#2ec27e99', paths: uPlot.paths.bars!({ size: [0.25, 24], align: -1 }), points: { show: false } },
+      { label: 'Scope removed', stroke: '#a51d2d', fill: '#e01b2499', paths: uPlot.paths.bars!({ size: [0.25, 24], align: 1 }), points: { show: false } },
     ],
   };
   return (
@@ -103,8 +108,8 @@ function BurndownView({ b }: { b: Burndown }) {
         <div><dt>Completed</dt><dd>{fmt(b.completed)}</dd></div>
         <div><dt>Remaining</dt><dd>{fmt(b.remaining)}</dd></div>
       </dl>
-      <figure class="chart" aria-label="Burndown chart" data-remaining={JSON.stringify(remaining)} data-ideal={JSON.stringify(ideal)}>
-        <Plot label={`Burndown of ${b.name}: remaining story points per day against the ideal line`} opts={opts} data={data} />
+      <figure class="chart" aria-label="Burndown chart" data-remaining={JSON.stringify(remaining)} data-ideal={JSON.stringify(ideal)} data-added={JSON.stringify(added)} data-removed={JSON.stringify(removed)}>
+        <Plot label={`Burndown of ${b.name}: remaining story points per day against the ideal line, with the scope added and removed per day`} opts={opts} data={data} />
       </figure>
       <div class="table-wrap">
         <table aria-label="Burndown by day">
@@ -135,7 +140,11 @@ function VelocityView({ v }: { v: Velocity }) {
   const xs = labels.map((_, i) => i);
   const data = [xs, v.sprints.map((s) => s.completed), v.sprints.map((s) => s.committed)] as unknown as uPlot.AlignedData;
   const opts = {
-    scales: { x: { time: false, range: (_u: uPlot, min: number, max: number) => [min - 0.6, max + 0.6] as [number, number] } },
+    // one slot per sprint, bars from 0
+    scales: {
+      x: { time: false, auto: false, min: -0.6, max: labels.length - 0.4 },
+      y: { range: (_u: uPlot, _min: number, max: number) => [0, max > 0 ? Math.ceil(max * 1.15) : 1] as [number, number] },
+    },
     axes: [{ values: (_u: uPlot, splits: number[]) => splits.map((i) => (Number.isInteger(i) ? labels[i] ?? '' : '')) }, { label: 'story points' }],
     series: [
       { label: 'Sprint', value: (_u: uPlot, i: number | null) => (i === null ? '' : labels[i] ?? '') },

@@ -25,6 +25,7 @@ export function Backlog({ me, plan, act }: { me: Me; plan: Plan; act: Act }) {
   const [filter, setFilter] = useState<Filter>('');
   const [editing, setEditing] = useState<number | null>(null);
   const [focusTask, setFocusTask] = useState<number | null>(null);
+  const scrollFor = useRef<number | null>(null);
   const [view, setView] = useState({ top: 0, height: 640 });
   const listRef = useRef<HTMLOListElement>(null);
   const scrollRef = useRef<HTMLDivElement>(null);
@@ -53,12 +54,17 @@ export function Backlog({ me, plan, act }: { me: Me; plan: Plan; act: Act }) {
     if (focusTask === null) return;
     const el = listRef.current?.querySelector<HTMLElement>(`[data-task="${focusTask}"]`);
     if (el) {
-      if (document.activeElement !== el) el.focus({ preventScroll: false });
+      scrollFor.current = null;
+      // focus lost to a re-render (the row was moved in the DOM) comes back to the moved item
+      const now = document.activeElement;
+      if (now !== el && (!now || now === document.body || listRef.current?.contains(now))) el.focus();
       return;
     }
     const index = items.findIndex((it) => it.taskId === focusTask);
     const box = scrollRef.current;
-    if (index >= 0 && box) {
+    // scrolled into the window once per move, so the reader's own scrolling is not undone
+    if (index >= 0 && box && scrollFor.current === focusTask) {
+      scrollFor.current = null;
       box.scrollTop = Math.max(0, index * ROW - box.clientHeight / 2);
       measure();
     }
@@ -124,6 +130,7 @@ export function Backlog({ me, plan, act }: { me: Me; plan: Plan; act: Act }) {
     const sort = before && after ? (before.sort + after.sort) / 2 : before ? before.sort + 1024 : after!.sort / 2;
     const it = items[index]!;
     setFocusTask(it.taskId);
+    scrollFor.current = it.taskId;
     // Items the service added themselves share one sort value (ties go by id): then the whole order
     // is written out 1024, 2048, … as the reference's own board does; else one item takes a value
     // between its new neighbours.
@@ -167,7 +174,7 @@ export function Backlog({ me, plan, act }: { me: Me; plan: Plan; act: Act }) {
       </div>
       <p class="hint" id="reorder-hint">Drag an item by its handle, or focus it and press Alt+↑ or Alt+↓ to move it.</p>
       {editItem && <EditItem key={editItem.taskId} it={editItem} plan={plan} act={act} done={() => { setEditing(null); setFocusTask(editItem.taskId); }} />}
-      <div class="scroller" ref={scrollRef} onScroll={measure} style={{ maxHeight: items.length > 12 ? '70vh' : undefined }}>
+      <div class="scroller" ref={scrollRef} onScroll={measure} onPointerDown={() => setFocusTask(null)} style={{ maxHeight: items.length > 12 ? '70vh' : undefined }}>
         <ol
           class="items virtual"
           ref={listRef}

@@ -14,6 +14,7 @@ import { lockParent } from '../../store/rowLocks.js';
 import { underSavepoint } from '../../store/savepoint.js';
 import { getGroup } from '../groups.js';
 import { getActiveSprintOfGroup, getBacklogOfGroup, getEntity, moveItemsToTop, type EntityRow } from './entities.js';
+import { raiseTaskEvent } from '../../events/raise.js';
 
 /** Sprint-board stages live in the stage table with this entity type (scrum-api.md A2.5). */
 const SPRINT_BOARD = 'A';
@@ -97,6 +98,9 @@ async function placeOnStage(db: Kysely<Database>, taskId: number, sprintId: numb
   await db.deleteFrom('kanban_task_stages').where('task_id', '=', taskId).where('stage_id', 'in', stageIds).execute();
   await db.insertInto('kanban_task_stages').values({ task_id: taskId, stage_id: stageId }).execute();
   await db.updateTable('tasks').set({ stage_id: stageId }).where('id', '=', taskId).execute();
+  // the reference rewrites the stage through the task update routine: ONTASKUPDATE (spec events.md §7.2;
+  // a subtask added on the board gets it besides its ONTASKADD, an update or status change collapses with its own)
+  await raiseTaskEvent(db, 'ONTASKUPDATE', taskId);
 }
 
 /** Puts the task into the NEW column of a sprint's board, if the board has one. */

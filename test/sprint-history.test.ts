@@ -225,3 +225,36 @@ test('an active sprint: days still to come have no remaining value; a planned on
   const v = (await (await board.get(`/_scrumd/board/api/groups/${groupId}/velocity`)).json()).result;
   assert.deepEqual(v, { groupId, sprints: [], average: null });
 });
+
+test('a status set by sprint.update (or sprint.add) starts and closes the sprint in the history as well', async () => {
+  const a = t.admin;
+  await freeze('2030-06-03T09:00:00Z');
+  const groupId = await a.result('sonet_group.create', { NAME: 'Updaters', PROJECT: 'Y', SCRUM_MASTER_ID: 1 });
+  await a.result('tasks.api.scrum.backlog.add', { fields: { groupId, createdBy: 1 } });
+  const s = Number((await a.result('tasks.api.scrum.sprint.add', { fields: { groupId, name: 'Updated', createdBy: 1, status: 'planned', dateStart: '2030-06-03', dateEnd: '2030-06-04' } })).id);
+  const x = Number((await a.result('tasks.task.add', { fields: { TITLE: 'X', GROUP_ID: groupId, RESPONSIBLE_ID: 1 } })).task.id);
+  await a.result('tasks.api.scrum.task.update', { id: x, fields: { entityId: s, storyPoints: '5' } });
+  await a.result('tasks.api.scrum.sprint.update', { id: s, fields: { status: 'active' } });
+  await freeze('2030-06-04T10:00:00Z');
+  await a.result('tasks.task.complete', { taskId: x });
+  await a.result('tasks.api.scrum.sprint.update', { id: s, fields: { status: 'completed' } });
+  assert.deepEqual(
+    (await historyOf(s)).map((r) => [r.kind, r.task === 0 ? 0 : 'x', r.points, r.done]),
+    [
+      ['added', 'x', 5, 0],
+      ['start', 0, 0, 0],
+      ['baseline', 'x', 5, 0],
+      ['completed', 'x', 5, 1],
+      ['end', 0, 0, 0],
+    ],
+  );
+  // added as active: started at once, with nothing in it
+  const s2 = Number((await a.result('tasks.api.scrum.sprint.add', { fields: { groupId, name: 'Born active', createdBy: 1, status: 'active', dateStart: '2030-06-04', dateEnd: '2030-06-05' } })).id);
+  assert.deepEqual((await historyOf(s2)).map((r) => r.kind), ['start']);
+  const board = await boardSession(t, 1);
+  const v = (await (await board.get(`/_scrumd/board/api/groups/${groupId}/velocity`)).json()).result;
+  assert.deepEqual(v.sprints, [{ sprintId: s, name: 'Updated', history: true, committed: 5, completed: 5 }]);
+  const b = (await (await board.get(`/_scrumd/board/api/sprints/${s2}/burndown`)).json()).result;
+  assert.equal(b.history, true);
+  assert.equal(b.startScope, 0);
+});

@@ -24,7 +24,7 @@ import {
   type EntityRow,
 } from './entities.js';
 import { applyList, parseListRequest, type ListContext, type ListFieldMap } from './listQuery.js';
-import { historyBeforeEntity } from './history.js';
+import { historyBeforeEntity, recordSprintEnd, recordSprintStart } from './history.js';
 
 /** Longest sprint name the storage accepts, in characters (A2.2). */
 export const SPRINT_NAME_MAX = 255;
@@ -112,6 +112,8 @@ export async function addSprint(db: Kysely<Database>, caller: Caller, time: Port
     if (isUniqueViolation(e)) throw Errors.scrum.twoActiveSprints();
     throw Errors.scrum.sprintNotAdded();
   }
+  // the sprint history: a sprint added as active starts now (with no items yet)
+  if (status === 'active') await recordSprintStart(db, groupId, id, now);
   return sprintObject(await reread(db, id), time, now);
 }
 
@@ -167,6 +169,10 @@ export async function updateSprint(db: Kysely<Database>, caller: Caller, time: P
     if (isUniqueViolation(e)) throw Errors.scrum.twoActiveSprints();
     throw Errors.scrum.sprintNotUpdated();
   }
+  // the sprint history: a status set by sprint.update starts (with the baseline) or closes the sprint
+  // as sprint.start/complete do, though nothing moves
+  if (status === 'active' && sprint.status !== 'active') await recordSprintStart(db, newGroup || sprint.group_id, id, now);
+  if (status === 'completed' && sprint.status !== 'completed') await recordSprintEnd(db, newGroup || sprint.group_id, id, now);
   return sprintObject(await reread(db, id), time, now);
 }
 

@@ -2,8 +2,9 @@
  * Which Scrum and task operations fire which task events (spec events.md §7.2), the cases
  * test/events.test.ts does not cover: status actions, subtasks of tasks in the active sprint,
  * sprint.start's collected subtasks, sprint.complete, stages, epics, backlog/sprint edits and deletes,
- * a task moved into a Scrum next to its parent in the active sprint — deliveries counted per task by a
- * real receiver on 127.0.0.1.
+ * a task moved into a Scrum next to its parent in the active sprint; and the workgroup events of §7.3
+ * (membership, owner, one ONSONETGROUPUPDATE per group, application and call) — deliveries counted per
+ * object by a real receiver on 127.0.0.1.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -16,14 +17,15 @@ import { Fixtures } from './helpers/sprintFixtures.js';
 
 let t: TestServer;
 let rx: Receiver;
+let token: string;
 
 before(async () => {
   t = await startTestServer();
   rx = await Receiver.start();
   const db = t.server.app.store.db;
-  const made = await addOauthApp(db, { title: 'Scrum watcher', scopes: ['task'] }, nowSeconds());
-  const token = (await issueTokens(db, (await findApp(db, made.clientId))!, 1, 'task', nowSeconds())).accessToken;
-  for (const event of ['ONTASKADD', 'ONTASKUPDATE', 'ONTASKDELETE']) {
+  const made = await addOauthApp(db, { title: 'Scrum watcher', scopes: ['task', 'sonet_group'] }, nowSeconds());
+  token = (await issueTokens(db, (await findApp(db, made.clientId))!, 1, 'task,sonet_group', nowSeconds())).accessToken;
+  for (const event of ['ONTASKADD', 'ONTASKUPDATE', 'ONTASKDELETE', 'ONSONETGROUPADD', 'ONSONETGROUPUPDATE', 'ONSONETGROUPDELETE']) {
     const r = await rawCall(`${t.origin}/rest/event.bind`, { event, handler: `${rx.url}/scrum`, auth: token }, 'json');
     assert.equal(r.status, 200, r.text);
   }
@@ -38,8 +40,8 @@ async function delivered(): Promise<string[]> {
   await delivererOf(t.server.app)!.idle();
   const out = rx.received.map((r) => {
     const d = r.body.data;
-    const id = d.FIELDS_AFTER === 'undefined' ? d.FIELDS_BEFORE.ID : d.FIELDS_AFTER.ID;
-    return `${r.body.event}:${id}`;
+    const id = d.FIELDS ? d.FIELDS.ID : d.FIELDS_AFTER === 'undefined' ? d.FIELDS_BEFORE.ID : d.FIELDS_AFTER.ID;
+    return `${r.body.event}:${id}${r.path === '/scrum' ? '' : ` ${r.path}`}`;
   });
   rx.received.length = 0;
   return out.sort();
@@ -62,6 +64,7 @@ describe('task events of Scrum operations (spec events.md §7.2)', () => {
   test('a sprint from start to completion: which operations fire, which do not', async () => {
     const fx = new Fixtures(t);
     const group = await createScrum(t.admin, 'Events of a sprint');
+    assert.deepEqual(await delivered(), [`ONSONETGROUPADD:${group}`]);
     const backlog = await fx.backlog(t.admin, group);
     const sprint = await fx.sprint(t.admin, group);
     const parent = await fx.task(t.admin, group);
@@ -123,5 +126,40 @@ describe('task events of Scrum operations (spec events.md §7.2)', () => {
     await t.admin.result('tasks.api.scrum.sprint.delete', { id: planned });
     assert.equal((await fx.itemOf(open)).entity_id, backlog);
     assert.deepEqual(await delivered(), []);
+  });
+});
+
+describe('workgroup events (spec events.md §7.3)', () => {
+  test('membership and owner changes fire ONSONETGROUPUPDATE; one per group, application and call', async () => {
+    const [u1, u2] = [await t.user(), await t.user()];
+    const gid = Number(await t.admin.result('sonet_group.create', { NAME: 'Evented members' }));
+    assert.deepEqual(await delivered(), [`ONSONETGROUPADD:${gid}`]);
+    const group = [`ONSONETGROUPUPDATE:${gid}`];
+    await t.admin.result('sonet_group.user.add', { GROUP_ID: gid, USER_ID: [u1.userId, u2.userId] });
+    assert.deepEqual(await delivered(), group, 'user.add');
+    await t.admin.result('sonet_group.user.update', { GROUP_ID: gid, USER_ID: [u1.userId], ROLE: 'E' });
+    assert.deepEqual(await delivered(), group, 'user.update');
+    await t.admin.result('sonet_group.user.delete', { GROUP_ID: gid, USER_ID: [u2.userId] });
+    assert.deepEqual(await delivered(), group, 'user.delete');
+    await t.admin.result('sonet_group.setowner', { GROUP_ID: gid, USER_ID: u1.userId });
+    assert.deepEqual(await delivered(), group, 'setowner');
+
+    // a batch: an update, a rename and a membership change of one group are one event
+    await t.admin.result('batch', { halt: 0, cmd: { a: `sonet_group.update?GROUP_ID=${gid}&NAME=One`, b: `sonet_group.update?GROUP_ID=${gid}&NAME=Two`, c: `sonet_group.user.add?GROUP_ID=${gid}&USER_ID[]=${u2.userId}` } });
+    assert.deepEqual(await delivered(), group, 'batch');
+
+    // a second ONSONETGROUPUPDATE handler of the same application gets nothing in that call (per application, not per handler)
+    const second = await rawCall(`${t.origin}/rest/event.bind`, { event: 'ONSONETGROUPUPDATE', handler: `${rx.url}/second`, auth: token }, 'json');
+    assert.equal(second.status, 200, second.text);
+    await t.admin.result('sonet_group.update', { GROUP_ID: gid, NAME: 'Three' });
+    assert.deepEqual(await delivered(), group, 'one handler of the application');
+    const unbound = await rawCall(`${t.origin}/rest/event.unbind`, { event: 'ONSONETGROUPUPDATE', handler: `${rx.url}/second`, auth: token }, 'json');
+    assert.deepEqual(unbound.body.result, { count: 1 });
+
+    // created and updated in one call: ONSONETGROUPADD only
+    const made = await t.admin.result('batch', { halt: 0, cmd: { a: 'sonet_group.create?NAME=Batched', b: 'sonet_group.update?GROUP_ID=$result[a]&NAME=Renamed' } });
+    assert.deepEqual(await delivered(), [`ONSONETGROUPADD:${made.result.a}`]);
+    await t.admin.result('sonet_group.delete', { GROUP_ID: gid });
+    assert.deepEqual(await delivered(), [`ONSONETGROUPDELETE:${gid}`]);
   });
 });

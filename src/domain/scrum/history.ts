@@ -7,6 +7,10 @@
  * changes anything (`historyBefore`, `historyBeforeEntity`) and records what changed afterwards
  * (`record`). Whatever path made the change (REST method, batch, board), the same rows result.
  *
+ * What counts as "in a sprint" is the task's Scrum item being in the sprint entity. A kanban link
+ * (tasks.api.scrum.kanban.addTask/deleteTask) does not move the item, so it records nothing; group
+ * deletion is not recorded either (the sprint goes with the group).
+ *
  * Story points are text in the Scrum API; the history keeps their numeric value (a number such as
  * "5" or "1.5"; anything else, "?" or "XL", counts 0). `unverified:` the real service's burndown also
  * sums numeric story points only.

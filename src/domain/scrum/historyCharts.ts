@@ -58,9 +58,21 @@ interface TaskState {
   done: boolean;
 }
 
+/** The history rows of the sprints, each sprint's in the order they were written. */
+async function rowsOfSprints(db: Kysely<Database>, sprintIds: readonly number[]): Promise<Map<number, HistoryRow[]>> {
+  const out = new Map<number, HistoryRow[]>();
+  for (const id of sprintIds) out.set(id, []);
+  for (let i = 0; i < sprintIds.length; i += 500) {
+    const rows = await historyDb(db).selectFrom('sprint_history').selectAll().where('sprint_id', 'in', sprintIds.slice(i, i + 500)).orderBy('id').execute();
+    for (const r of rows) {
+      out.get(Number(r.sprint_id))?.push({ ...r, id: Number(r.id), sprint_id: Number(r.sprint_id), group_id: Number(r.group_id), task_id: Number(r.task_id), in_sprint: Number(r.in_sprint), points: Number(r.points), done: Number(r.done), at: Number(r.at) });
+    }
+  }
+  return out;
+}
+
 async function rowsOf(db: Kysely<Database>, sprintId: number): Promise<HistoryRow[]> {
-  const rows = await historyDb(db).selectFrom('sprint_history').selectAll().where('sprint_id', '=', sprintId).orderBy('id').execute();
-  return rows.map((r) => ({ ...r, id: Number(r.id), task_id: Number(r.task_id), in_sprint: Number(r.in_sprint), points: Number(r.points), done: Number(r.done), at: Number(r.at) }));
+  return (await rowsOfSprints(db, [sprintId])).get(sprintId)!;
 }
 
 /** The rows from the sprint's last start marker up to (not including) its end marker after it; undefined when it never started with history. */
@@ -253,8 +265,9 @@ export async function velocity(db: Kysely<Database>, groupId: number): Promise<V
     .orderBy('id')
     .execute();
   const out: VelocitySprint[] = [];
+  const history = await rowsOfSprints(db, sprints.map((s) => Number(s.id)));
   for (const s of sprints) {
-    const slice = startedSlice(await rowsOf(db, Number(s.id)));
+    const slice = startedSlice(history.get(Number(s.id))!);
     if (!slice || !slice.end) {
       out.push({ sprintId: Number(s.id), name: s.name, history: false, committed: null, completed: null });
       continue;

@@ -23,6 +23,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { Store } from '../store/db.js';
 import type { Database } from '../store/schema.js';
@@ -44,8 +45,37 @@ export interface Fixture {
 
 export interface SnapshotInfo {
   name: string;
-  /** Unix seconds */
+  /** Unix seconds, on the portal's clock when it was saved (see usePortalClock) */
   created: number;
+}
+
+/**
+ * The portal clock of a served store (its "now", Unix seconds), registered by the transport
+ * (buildServer). Snapshot times follow it: a portal time, like every other time the control API
+ * shows (journal entries, clock state) — a test that froze or moved the clock sees its snapshots made
+ * at the portal's time, in order with the rows they hold. Without a server (the command line on a
+ * database no server runs) there is no sandbox clock: real time.
+ */
+const portalNow = new WeakMap<Store, () => number>();
+
+export function usePortalClock(store: Store, now: () => number): void {
+  portalNow.set(store, now);
+}
+
+/** SQLite: the portal time a snapshot file was saved at (its own table; a file made before it was kept: the file's time). */
+function createdOf(file: string): number {
+  try {
+    const db = new BetterSqlite3(file, { readonly: true, fileMustExist: true });
+    try {
+      const v = db.prepare('select created from scrumd_snapshot_info').pluck().get();
+      if (typeof v === 'number' && Number.isFinite(v)) return v;
+    } finally {
+      db.close();
+    }
+  } catch {
+    // not readable as a snapshot with its time
+  }
+  return Math.floor(statSync(file).mtimeMs / 1000);
 }
 
 /** A failure the caller caused (bad name, unknown snapshot, bad fixture): HTTP 4xx with this message. */
@@ -293,7 +323,7 @@ export class PortalState {
       if (!dir || !existsSync(dir)) return [];
       return readdirSync(dir)
         .filter((f) => f.endsWith('.db') && SNAPSHOT_NAME.test(f.slice(0, -3)))
-        .map((f) => ({ name: f.slice(0, -3), created: Math.floor(statSync(join(dir, f)).mtimeMs / 1000) }))
+        .map((f) => ({ name: f.slice(0, -3), created: createdOf(join(dir, f)) }))
         .sort((a, b) => (a.name < b.name ? -1 : 1));
     }
     const found = await rows<{ nspname: string }>(this.db, `select nspname from pg_namespace where nspname like 'scrumd\\_snap\\_%' order by nspname`);
@@ -311,7 +341,7 @@ export class PortalState {
   save(name: string): Promise<SnapshotInfo> {
     checkSnapshotName(name);
     return this.serial(async () => {
-      const created = Math.floor(Date.now() / 1000);
+      const created = Math.floor(portalNow.get(this.store)?.() ?? Date.now() / 1000);
       if (this.store.dialect === 'sqlite') {
         const dir = this.snapshotDir(true);
         const file = join(dir, `${name}.db`);
@@ -320,6 +350,14 @@ export class PortalState {
         try {
           // a consistent copy of the database as of one moment (a read transaction), compacted
           await run(this.db, 'vacuum main into ?', [partial]);
+          // the portal time it was made at, in the copy itself (a table no restore reads: restores copy the tables of main)
+          const copy = new BetterSqlite3(partial, { fileMustExist: true });
+          try {
+            copy.exec('create table scrumd_snapshot_info (created integer not null)');
+            copy.prepare('insert into scrumd_snapshot_info (created) values (?)').run(created);
+          } finally {
+            copy.close();
+          }
           renameSync(partial, file);
         } finally {
           rmSync(partial, { force: true });

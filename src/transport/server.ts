@@ -17,6 +17,7 @@ import type { MethodRegistry } from '../protocol/registry.js';
 import { decodeBody, mergeParams } from './requestBody.js';
 import { registerOauthRoutes } from './oauthRoutes.js';
 import { registerControlRoutes } from './controlRoutes.js';
+import { usePortalClock } from '../control/state.js';
 import { registerBoardRoutes } from './boardRoutes.js';
 import { homePage } from './homePage.js';
 import type { TlsMaterial } from './tls.js';
@@ -68,6 +69,8 @@ export function restSegments(url: string): string[] {
 }
 
 export function buildServer(app: App, registry: MethodRegistry, fastify: FastifyInstance): FastifyInstance {
+  // snapshots are made at the portal's time (set/advanced/frozen by the control API)
+  usePortalClock(app.store, () => app.clock.nowSeconds());
   // Bodies are read raw and decoded by the protocol rules, whatever their content type.
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));

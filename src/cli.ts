@@ -12,7 +12,7 @@ import { ensurePortal } from './domain/portalSetup.js';
 import { createUser, DuplicateEmailError } from './domain/users.js';
 import { addWebhook } from './domain/webhooks.js';
 import { recordedServerOrigin } from './domain/serverOrigin.js';
-import { addOauthApp, findApp, issueCode, issueTokens, type OauthApp } from './domain/oauth.js';
+import { findApp, issueCode, issueTokens, type OauthApp } from './domain/oauth.js';
 import { isValidTimeZone, nowSeconds } from './core/portalTime.js';
 import { LIMIT_PRESETS } from './protocol/limits.js';
 import { IMPLEMENTED_SCOPES, parseScopeList } from './core/scopes.js';
@@ -21,10 +21,10 @@ import { exitOnStartupError } from './startupErrors.js';
 import { seed } from './seed.js';
 import { availableParallelism } from 'node:os';
 import { isPostgresUrl, openStore } from './store/db.js';
-import { registerControlCommands } from './controlCli.js';
+import { control, registerControlCommands, runningServer, type Where } from './controlCli.js';
+import { ControlError } from './control/state.js';
 import { registerEventCommands } from './events/cli.js';
-import { addOutgoingWebhook, configureNewApp } from './events/apps.js';
-import { inHit } from './events/raise.js';
+import { createLocalApp, createOutgoingWebhook } from './events/apps.js';
 import { registerBoardCommands } from './board/cli.js';
 
 function intArg(name: string, min: number, max: number) {
@@ -184,11 +184,17 @@ webhook
   .option('--outgoing <url>', 'an outgoing webhook instead: POST the --events to this URL (prints its application_token)')
   .option('--events <list>', 'with --outgoing: comma-separated events, e.g. ONTASKADD,ONTASKUPDATE')
   .addOption(databaseOption())
+  .option('--server <origin>', 'with --outgoing: the running server to ask (default: the one running on --database)')
+  .option('--control-token <token>', 'its control token (default: from the server file, or SCRUMD_CONTROL_TOKEN)')
   .action(async (o) => {
     const scopes = checkedScopes(o.scope);
+    if (o.outgoing) {
+      // through the running server's control API when one runs, else on the database: src/events/apps.ts either way
+      const body = { url: o.outgoing, events: String(o.events ?? ''), user: o.user };
+      return console.log(JSON.stringify(await viaServer(o, 'POST', '/_scrumd/webhooks/outgoing', body, (app) => createOutgoingWebhook(app, body))));
+    }
     await withPortal(o.database, async (app) => {
       await userOrExit(app, o.user);
-      if (o.outgoing) return console.log(JSON.stringify(await app.store.transaction((trx) => addOutgoingWebhook(trx, o.user, o.outgoing, String(o.events ?? ''))))); // src/events/apps.ts
       const hook = await addWebhook(app.store.db, { userId: o.user, scopes, secret: o.secret }, nowSeconds());
       const origin: string = o.origin ?? (await recordedServerOrigin(app.store.db)) ?? `http://${defaultConfig.host}:${defaultConfig.port}`;
       console.log(`${origin.replace(/\/+$/, '')}/rest/${o.user}/${hook.secret}/`);
@@ -201,6 +207,18 @@ function checkedScopes(list: string): string[] {
   const unknown = scopes.filter((s) => !(IMPLEMENTED_SCOPES as readonly string[]).includes(s));
   if (unknown.length > 0) fail(`error: unknown scope(s): ${unknown.join(', ')} (known: ${IMPLEMENTED_SCOPES.join(', ')})`);
   return scopes;
+}
+
+/** A control operation through the running server (its `result`), else `offline` on the database; a ControlError exits with its message. */
+async function viaServer<T>(o: Where, method: string, path: string, body: unknown, offline: (app: ReturnType<typeof createApp>) => Promise<T>): Promise<T> {
+  const target = await runningServer(o);
+  if (target) return ((await control(target, method, path, body)) as { result: T }).result;
+  try {
+    return await withPortal(o.database, offline);
+  } catch (e) {
+    if (e instanceof ControlError) fail(`error: ${e.message} (${e.code})`);
+    throw e;
+  }
 }
 
 async function appOrExit(app: ReturnType<typeof createApp>, clientId: string): Promise<OauthApp> {
@@ -225,19 +243,15 @@ oauthApp
   .option('--client-secret <secret>', 'a fixed client secret (default: random)')
   .option('--install-url <url>', 'initial installation path: an API-only app gets the install callback (ONAPPINSTALL) there at once')
   .option('--ui', 'the app has a user interface (not "uses API only"): with --install-url it is installed by `scrumd app install`')
+  .option('--user <id>', 'the installing administrator', '1')
   .addOption(databaseOption())
+  .option('--server <origin>', 'the running server to ask (default: the one running on --database)')
+  .option('--control-token <token>', 'its control token (default: from the server file, or SCRUMD_CONTROL_TOKEN)')
   .action(async (o) => {
     const scopes = checkedScopes(o.scope);
-    await withPortal(o.database, async (app) => {
-      const a = await inHit({ userId: 1, appId: null }, () =>
-        app.store.transaction(async (trx) => {
-          const made = await addOauthApp(trx, { title: o.title, scopes, redirectUri: o.redirectUri, clientId: o.clientId, clientSecret: o.clientSecret }, nowSeconds());
-          await configureNewApp(trx, made.id, { urlInstall: o.installUrl, onlyApi: !o.ui }, 1); // src/events/apps.ts
-          return made;
-        }),
-      );
-      console.log(JSON.stringify({ client_id: a.clientId, client_secret: a.clientSecret, scope: scopes.join(',') }));
-    });
+    const body = { title: o.title, scope: scopes, url: o.redirectUri, installUrl: o.installUrl, onlyApi: !o.ui, clientId: o.clientId, clientSecret: o.clientSecret, user: Number(o.user) };
+    // through the running server's control API when one runs, else on the database: src/events/apps.ts either way
+    console.log(JSON.stringify(await viaServer(o, 'POST', '/_scrumd/apps', body, (app) => createLocalApp(app, body))));
   });
 oauthApp
   .command('code')

@@ -20,7 +20,7 @@ import { isPostgresUrl, openStore } from './store/db.js';
 import { checkSnapshotName, ControlError, PortalState, type SnapshotInfo } from './control/state.js';
 import { readServerFile } from './control/serverFile.js';
 
-interface Target {
+export interface Target {
   origin: string;
   token?: string;
   caFile?: string;
@@ -87,7 +87,7 @@ async function answers(target: Target): Promise<boolean> {
   }
 }
 
-interface Where {
+export interface Where {
   database: string;
   server?: string;
   controlToken?: string;
@@ -97,7 +97,7 @@ interface Where {
  * The running server to ask, or undefined when none runs on the database (the work is then done on it
  * directly). Exits with a message when a server runs that cannot be asked.
  */
-async function runningServer(o: Where): Promise<Target | undefined> {
+export async function runningServer(o: Where): Promise<Target | undefined> {
   if (o.server) return { origin: o.server, token: o.controlToken ?? process.env.SCRUMD_CONTROL_TOKEN };
   const file = readServerFile(o.database);
   if (file) {
@@ -126,7 +126,7 @@ async function originRecorded(database: string): Promise<string | undefined> {
 }
 
 /** Calls a control operation of a running server; exits with its error on failure. */
-async function control(target: Target, method: string, path: string, body?: unknown): Promise<unknown> {
+export async function control(target: Target, method: string, path: string, body?: unknown): Promise<unknown> {
   let a: Answer;
   try {
     a = await call(target, method, path, body === undefined ? undefined : JSON.stringify(body));
@@ -135,7 +135,7 @@ async function control(target: Target, method: string, path: string, body?: unkn
   }
   if (a.status === 200) return a.body;
   const err = a.body as { error?: string; error_description?: string } | undefined;
-  if (a.status === 404 && !/^(SNAPSHOT|FAULT)_NOT_FOUND$/.test(err?.error ?? '')) fail(`error: ${target.origin} has no control API (started with --no-control?)`);
+  if (a.status === 404 && !/_NOT_FOUND$/.test(err?.error ?? '')) fail(`error: ${target.origin} has no control API (started with --no-control?)`);
   return fail(`error: ${err?.error_description ?? a.text.slice(0, 200)} (HTTP ${a.status}${err?.error ? ` ${err.error}` : ''})`);
 }
 
@@ -167,7 +167,7 @@ function snapshotName(name: string): string {
 const enc = encodeURIComponent;
 
 /** The running server for an operation only a server has (journal, clock, faults); exits when none runs. */
-async function liveServer(o: Where, what: string): Promise<Target> {
+export async function liveServer(o: Where, what: string): Promise<Target> {
   const target = await runningServer(o);
   if (!target) fail(`error: no server runs on ${o.database}: the ${what} lives in a running server (start \`scrumd serve\`, or give --server <origin>)`);
   return target;
@@ -185,13 +185,17 @@ function printClock(answer: unknown): void {
   console.log(`${c.date}\t${c.now.toFixed(3)}\toffset ${Math.round(c.offset)} s${c.frozen ? '\tfrozen' : ''}`);
 }
 
+/** The options of a command that asks the running server: --database, --server, --control-token. */
+export function serverOptions(c: Command, databaseOption: () => Option): Command {
+  return c
+    .addOption(databaseOption())
+    .option('--server <origin>', 'the running server to ask (default: the one running on --database, found by its file beside the database)')
+    .option('--control-token <token>', 'its control token (default: from the server file, or SCRUMD_CONTROL_TOKEN)');
+}
+
 /** Adds `reset`, `snapshot …` and `fixture …` to the program. */
 export function registerControlCommands(program: Command, databaseOption: () => Option): void {
-  const where = (c: Command) =>
-    c
-      .addOption(databaseOption())
-      .option('--server <origin>', 'the running server to ask (default: the one running on --database, found by its file beside the database)')
-      .option('--control-token <token>', 'its control token (default: from the server file, or SCRUMD_CONTROL_TOKEN)');
+  const where = (c: Command) => serverOptions(c, databaseOption);
 
   where(
     program

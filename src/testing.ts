@@ -23,7 +23,42 @@ import type { JournalEntry, JournalFilter } from './control/journal.js';
 import type { FaultRule } from './control/faults.js';
 import type { ClockState } from './control/clock.js';
 
-export type { JournalEntry, JournalFilter, FaultRule, ClockState };
+import type { AppCreated, AppListed, FrameAnswer, OutgoingWebhook } from './events/apps.js';
+
+export type { JournalEntry, JournalFilter, FaultRule, ClockState, AppCreated, AppListed, FrameAnswer, OutgoingWebhook };
+
+/** A local application as the administrator's form has it (spec events.md §2.1). */
+export interface AppSpec {
+  title?: string;
+  /** handler path: the app page, and the OAuth redirect_uri */
+  url?: string;
+  /** initial installation path */
+  installUrl?: string;
+  /** "task,user" or a list (default: every implemented scope) */
+  scope?: string | string[];
+  /** "uses API only" (default true): installed at once, the install callback goes to installUrl */
+  onlyApi?: boolean;
+  clientId?: string;
+  clientSecret?: string;
+  /** the installing administrator (default 1) */
+  user?: number;
+}
+
+/** A recorded event delivery. */
+export interface Delivery {
+  id: number;
+  event_name: string;
+  handler_id: number;
+  url: string;
+  object_key: string;
+  status: 'pending' | 'sending' | 'delivered' | 'failed';
+  attempts: number;
+  response_code: number | null;
+  response_ms: number | null;
+  last_error: string | null;
+  created_at: number;
+  delivered_at: number | null;
+}
 
 export interface StartOptions {
   /** serve HTTPS with a local CA's certificate (default false) */
@@ -91,6 +126,34 @@ export interface Scrumd {
     list(): Promise<FaultRule[]>;
     remove(id: number): Promise<void>;
     clear(): Promise<void>;
+  };
+  /** local applications (spec events.md §2.9) */
+  apps: {
+    create(spec?: AppSpec): Promise<AppCreated>;
+    list(): Promise<AppListed[]>;
+    /** INSTALLED = Y and ONAPPINSTALL, as an administrator (default 1) */
+    install(clientId: string, user?: number): Promise<void>;
+    /** the frame POST of the app page (install wizard while not installed): the handler's answer */
+    open(clientId: string, opts?: { user?: number; placement?: string; options?: Record<string, unknown> }): Promise<FrameAnswer>;
+    /** the app's installFinish */
+    finish(clientId: string, user?: number): Promise<void>;
+    /** a new version: ONAPPUPDATE */
+    update(clientId: string, version: number, user?: number): Promise<void>;
+    /** ONAPPUNINSTALL, then handlers and tokens go */
+    uninstall(clientId: string): Promise<void>;
+  };
+  /** outgoing webhooks (spec events.md §8) */
+  webhooks: {
+    addOutgoing(url: string, events: string | string[], user?: number): Promise<OutgoingWebhook>;
+    listOutgoing(): Promise<OutgoingWebhook[]>;
+    deleteOutgoing(id: number): Promise<void>;
+  };
+  /** event deliveries */
+  events: {
+    deliveries(filter?: { event?: string; status?: Delivery['status']; handler?: string | number; limit?: number }): Promise<Delivery[]>;
+    redeliver(id: number): Promise<void>;
+    /** until every queued delivery has been attempted, at most `timeoutSeconds` (default 30): how many are still pending */
+    wait(timeoutSeconds?: number): Promise<{ pending: number; retrying: number }>;
   };
   stop(): Promise<void>;
 }
@@ -190,6 +253,25 @@ export async function startScrumd(opts: StartOptions = {}): Promise<Scrumd> {
       list: () => control('GET', '/faults'),
       remove: async (id) => void (await control('DELETE', `/faults/${id}`)),
       clear: async () => void (await control('DELETE', '/faults')),
+    },
+    apps: {
+      create: (spec = {}) => control('POST', '/apps', spec),
+      list: () => control('GET', '/apps'),
+      install: async (clientId, user) => void (await control('POST', `/apps/${encodeURIComponent(clientId)}/install`, { user })),
+      open: (clientId, opts = {}) => control('POST', `/apps/${encodeURIComponent(clientId)}/open`, opts),
+      finish: async (clientId, user) => void (await control('POST', `/apps/${encodeURIComponent(clientId)}/finish`, { user })),
+      update: async (clientId, version, user) => void (await control('POST', `/apps/${encodeURIComponent(clientId)}/update`, { version, user })),
+      uninstall: async (clientId) => void (await control('DELETE', `/apps/${encodeURIComponent(clientId)}`)),
+    },
+    webhooks: {
+      addOutgoing: (url, events, user) => control('POST', '/webhooks/outgoing', { url, events, user }),
+      listOutgoing: () => control('GET', '/webhooks/outgoing'),
+      deleteOutgoing: async (id) => void (await control('DELETE', `/webhooks/outgoing/${id}`)),
+    },
+    events: {
+      deliveries: (filter = {}) => control('GET', '/events/deliveries', undefined, { ...filter }),
+      redeliver: async (id) => void (await control('POST', `/events/deliveries/${id}/redeliver`)),
+      wait: (timeoutSeconds) => control('POST', '/events/wait', timeoutSeconds === undefined ? {} : { timeout: timeoutSeconds }),
     },
     stop: async () => {
       await server.close();

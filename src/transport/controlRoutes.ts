@@ -13,13 +13,36 @@ import { ControlError, FIXTURE_FORMAT, FIXTURE_VERSION, PortalState } from '../c
 import { controlTokenMatches, presentedControlToken } from '../control/token.js';
 import { parseFilter } from '../control/journal.js';
 import { setBucket, setOperating } from '../protocol/limits.js';
+import {
+  createLocalApp,
+  createOutgoingWebhook,
+  deleteOutgoingWebhook,
+  finishLocalApp,
+  installLocalApp,
+  findDeliveries,
+  listLocalApps,
+  listOutgoingWebhooks,
+  openLocalApp,
+  redeliver,
+  uninstallLocalApp,
+  updateLocalApp,
+  waitForDeliveries,
+} from '../events/apps.js';
 
 export const CONTROL_PREFIX = '/_scrumd';
 
 /** The largest fixture a POST /_scrumd/fixture may carry (a 100,000-task portal is some 100 MB). */
 const FIXTURE_BODY_LIMIT = 1024 * 1024 * 1024;
 
-type Handler = (ctx: { app: App; state: PortalState; params: Record<string, string>; query: Record<string, unknown>; body: unknown }) => Promise<unknown>;
+type Handler = (ctx: {
+  app: App;
+  state: PortalState;
+  params: Record<string, string>;
+  query: Record<string, unknown>;
+  body: unknown;
+  /** the origin the caller reached the server at (scheme, host, port) */
+  origin: string;
+}) => Promise<unknown>;
 
 interface Operation {
   method: 'GET' | 'POST' | 'DELETE';
@@ -68,7 +91,7 @@ const FIXTURE = {
   required: ['format', 'version', 'tables'],
 };
 
-const ID_PARAM = { name: 'id', in: 'path', required: true, description: 'the rule id', schema: { type: 'integer', minimum: 1 } };
+const ID_PARAM = { name: 'id', in: 'path', required: true, description: 'the id (of a fault rule, a delivery or an outgoing webhook)', schema: { type: 'integer', minimum: 1 } };
 
 const JOURNAL_QUERY = [
   { name: 'method', in: 'query', description: 'glob over the method name, case-insensitive (`tasks.api.scrum.*`, `batch`)', schema: { type: 'string' } },
@@ -156,6 +179,217 @@ function filterOf(q: Record<string, unknown>) {
     throw new ControlError(400, 'INVALID_FILTER', (e as Error).message);
   }
 }
+
+const CLIENT_ID_PARAM = { name: 'clientId', in: 'path', required: true, description: "the application's client id", schema: { type: 'string' } };
+
+const USER_BODY = { type: 'object', properties: { user: { type: 'integer', minimum: 1, description: 'the acting administrator (default 1)' } } };
+
+const APP_LISTED = {
+  type: 'object',
+  properties: {
+    id: { type: 'integer' },
+    client_id: { type: 'string' },
+    title: { type: 'string' },
+    scope: { type: 'string' },
+    url: { type: ['string', 'null'], description: 'handler path (also the OAuth redirect_uri)' },
+    install_url: { type: ['string', 'null'], description: 'initial installation path' },
+    only_api: { type: 'boolean' },
+    installed: { type: 'boolean' },
+    version: { type: 'integer' },
+    application_token: { type: 'string' },
+  },
+};
+
+const OUTGOING_WEBHOOK = {
+  type: 'object',
+  properties: {
+    id: { type: 'integer', description: 'the webhook id (its first handler row)' },
+    handler: { type: 'string' },
+    user: { type: 'integer' },
+    events: { type: 'array', items: { type: 'string' } },
+    application_token: { type: 'string', description: 'sent as auth[application_token] with each delivery' },
+  },
+};
+
+const DELIVERY = {
+  type: 'object',
+  properties: {
+    id: { type: 'integer' },
+    event_name: { type: 'string' },
+    handler_id: { type: 'integer' },
+    url: { type: 'string' },
+    object_key: { type: 'string' },
+    status: { enum: ['pending', 'sending', 'delivered', 'failed'] },
+    attempts: { type: 'integer' },
+    response_code: { type: ['integer', 'null'] },
+    response_ms: { type: ['integer', 'null'] },
+    last_error: { type: ['string', 'null'] },
+    created_at: { type: 'integer' },
+    delivered_at: { type: ['integer', 'null'] },
+  },
+};
+
+const result = (schema: Record<string, unknown>) => ({ type: 'object', properties: { result: schema }, required: ['result'] });
+
+/** Local applications, outgoing webhooks and event deliveries (spec events.md §2.9): src/events/apps.ts does the work, for the CLI too. */
+const EVENT_OPERATIONS: readonly Operation[] = [
+  {
+    method: 'POST',
+    path: '/_scrumd/apps',
+    operationId: 'createApp',
+    summary: 'create a local application as an administrator saves the form (an API-only app is installed at once: install callback to installUrl)',
+    body: {
+      type: 'object',
+      properties: {
+        title: { type: 'string' },
+        url: { type: 'string', description: 'handler path: the app page, and the OAuth redirect_uri' },
+        installUrl: { type: 'string', description: 'initial installation path' },
+        scope: { oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }], description: 'default: every implemented scope' },
+        onlyApi: { type: 'boolean', description: '"uses API only" (default true)' },
+        clientId: { type: 'string' },
+        clientSecret: { type: 'string' },
+        user: { type: 'integer', minimum: 1, description: 'the installing administrator (default 1)' },
+      },
+    },
+    answer: result({
+      type: 'object',
+      properties: { id: { type: 'integer' }, client_id: { type: 'string' }, client_secret: { type: 'string' }, application_token: { type: 'string' }, scope: { type: 'string' }, installed: { type: 'boolean' } },
+    }),
+    handler: async ({ app, body }) => ({ result: await createLocalApp(app, body) }),
+  },
+  {
+    method: 'GET',
+    path: '/_scrumd/apps',
+    operationId: 'listApps',
+    summary: 'the local applications',
+    answer: result({ type: 'array', items: APP_LISTED }),
+    handler: async ({ app }) => ({ result: await listLocalApps(app) }),
+  },
+  {
+    method: 'POST',
+    path: '/_scrumd/apps/{clientId}/install',
+    operationId: 'installApp',
+    summary: 'install an application as an administrator: INSTALLED = Y and ONAPPINSTALL (with tokens of the user) to its handlers; again: the install routine again',
+    body: USER_BODY,
+    answer: result({ type: 'object', properties: { client_id: { type: 'string' }, installed: { type: 'boolean' } } }),
+    handler: async ({ app, params, body }) => ({ result: await installLocalApp(app, params.clientId!, body) }),
+  },
+  {
+    method: 'POST',
+    path: '/_scrumd/apps/{clientId}/open',
+    operationId: 'openApp',
+    summary: "open an application for a user: the portal's frame POST (AUTH_ID … PLACEMENT_OPTIONS) to its installation path (not installed, administrator) or handler path; answers the handler's status and body",
+    body: {
+      type: 'object',
+      properties: {
+        user: { type: 'integer', minimum: 1, description: 'default 1' },
+        placement: { type: 'string', description: 'default DEFAULT' },
+        options: { type: 'object', description: 'PLACEMENT_OPTIONS (sent as JSON; [] when empty)' },
+      },
+    },
+    answer: result({
+      type: 'object',
+      properties: { url: { type: 'string' }, install: { type: 'boolean' }, status: { type: 'integer' }, contentType: { type: ['string', 'null'] }, body: { type: 'string' } },
+    }),
+    handler: async ({ app, params, body, origin }) => ({ result: await openLocalApp(app, params.clientId!, body, origin) }),
+  },
+  {
+    method: 'POST',
+    path: '/_scrumd/apps/{clientId}/finish',
+    operationId: 'finishAppInstallation',
+    summary: "the app's installFinish: INSTALLED = Y and ONAPPINSTALL to the handlers it bound; refused (409) when installed",
+    body: USER_BODY,
+    answer: result({ type: 'object', properties: { client_id: { type: 'string' }, installed: { type: 'boolean' } } }),
+    handler: async ({ app, params, body }) => ({ result: await finishLocalApp(app, params.clientId!, body) }),
+  },
+  {
+    method: 'POST',
+    path: '/_scrumd/apps/{clientId}/update',
+    operationId: 'updateApp',
+    summary: 'install a new version: ONAPPUPDATE (VERSION, PREVIOUS_VERSION) to its handlers; its ONAPPINSTALL handlers go',
+    body: { type: 'object', properties: { version: { type: 'integer', minimum: 1, maximum: 9999 }, user: { type: 'integer', minimum: 1 } }, required: ['version'] },
+    answer: result({ type: 'object', properties: { client_id: { type: 'string' }, version: { type: 'integer' } } }),
+    handler: async ({ app, params, body }) => ({ result: await updateLocalApp(app, params.clientId!, body) }),
+  },
+  {
+    method: 'DELETE',
+    path: '/_scrumd/apps/{clientId}',
+    operationId: 'uninstallApp',
+    summary: 'uninstall (delete) an application: ONAPPUNINSTALL without tokens, then its handlers, offline records and tokens go',
+    answer: result({ type: 'object', properties: { client_id: { type: 'string' }, uninstalled: { type: 'boolean' } } }),
+    handler: async ({ app, params }) => ({ result: await uninstallLocalApp(app, params.clientId!) }),
+  },
+  {
+    method: 'POST',
+    path: '/_scrumd/webhooks/outgoing',
+    operationId: 'createOutgoingWebhook',
+    summary: 'create an outgoing webhook: POST the events to a URL, with its application_token',
+    body: {
+      type: 'object',
+      properties: {
+        url: { type: 'string' },
+        events: { oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }], description: 'e.g. "ONTASKADD,ONTASKUPDATE"' },
+        user: { type: 'integer', minimum: 1, description: 'the creating administrator (default 1)' },
+      },
+      required: ['url', 'events'],
+    },
+    answer: result(OUTGOING_WEBHOOK),
+    handler: async ({ app, body }) => ({ result: await createOutgoingWebhook(app, body) }),
+  },
+  {
+    method: 'GET',
+    path: '/_scrumd/webhooks/outgoing',
+    operationId: 'listOutgoingWebhooks',
+    summary: 'the outgoing webhooks',
+    answer: result({ type: 'array', items: OUTGOING_WEBHOOK }),
+    handler: async ({ app }) => ({ result: await listOutgoingWebhooks(app) }),
+  },
+  {
+    method: 'DELETE',
+    path: '/_scrumd/webhooks/outgoing/{id}',
+    operationId: 'deleteOutgoingWebhook',
+    summary: 'delete an outgoing webhook (all its events)',
+    answer: OK,
+    handler: async ({ app, params }) => {
+      await deleteOutgoingWebhook(app, params.id);
+      return { result: true };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/_scrumd/events/deliveries',
+    operationId: 'listDeliveries',
+    summary: 'the recorded event deliveries, newest first',
+    query: [
+      { name: 'event', in: 'query', description: 'event name (ONTASKUPDATE)', schema: { type: 'string' } },
+      { name: 'status', in: 'query', schema: { enum: ['pending', 'sending', 'delivered', 'failed'] } },
+      { name: 'handler', in: 'query', description: 'a handler id, or its URL', schema: { type: 'string' } },
+      { name: 'limit', in: 'query', description: 'default 50, at most 1,000', schema: { type: 'integer', minimum: 1 } },
+    ],
+    answer: result({ type: 'array', items: DELIVERY }),
+    handler: async ({ app, query }) => ({ result: await findDeliveries(app, query) }),
+  },
+  {
+    method: 'POST',
+    path: '/_scrumd/events/deliveries/{id}/redeliver',
+    operationId: 'redeliver',
+    summary: 'send a delivery again (its payload as recorded, with fresh tokens)',
+    answer: result({ type: 'object', properties: { id: { type: 'integer' }, status: { const: 'pending' } } }),
+    handler: async ({ app, params }) => ({ result: await redeliver(app, params.id) }),
+  },
+  {
+    method: 'POST',
+    path: '/_scrumd/events/wait',
+    operationId: 'waitForDeliveries',
+    summary: 'wait until every queued delivery has been attempted (none due or being sent), at most timeout seconds; answers how many are still pending',
+    body: { type: 'object', properties: { timeout: { type: 'number', minimum: 0, maximum: 600, description: 'seconds (default 30)' } } },
+    answer: result({
+      type: 'object',
+      properties: { pending: { type: 'integer', description: 'due or being sent (0: all attempted)' }, retrying: { type: 'integer', description: 'failed once, waiting for a retry' } },
+    }),
+    handler: async ({ app, body }) => ({ result: await waitForDeliveries(app, body) }),
+  },
+];
 
 /** Every control operation. The OpenAPI document is made from this list: add an operation here only. */
 export const CONTROL_OPERATIONS: readonly Operation[] = [
@@ -428,6 +662,7 @@ export const CONTROL_OPERATIONS: readonly Operation[] = [
       return { result: true };
     },
   },
+  ...EVENT_OPERATIONS,
 ];
 
 const ERROR = {
@@ -443,7 +678,12 @@ const ERROR = {
 export function openApiDocument(): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of CONTROL_OPERATIONS) {
-    const params = [...(/\{name\}/.test(op.path) ? [NAME_PARAM] : []), ...(/\{id\}/.test(op.path) ? [ID_PARAM] : []), ...(op.query ?? [])];
+    const params = [
+      ...(/\{name\}/.test(op.path) ? [NAME_PARAM] : []),
+      ...(/\{id\}/.test(op.path) ? [ID_PARAM] : []),
+      ...(/\{clientId\}/.test(op.path) ? [CLIENT_ID_PARAM] : []),
+      ...(op.query ?? []),
+    ];
     (paths[op.path] ??= {})[op.method.toLowerCase()] = {
       operationId: op.operationId,
       summary: op.summary,
@@ -514,7 +754,8 @@ export function registerControlRoutes(app: App, fastify: FastifyInstance): void 
           }
         }
         try {
-          const result = await op.handler({ app, state, params: (req.params ?? {}) as Record<string, string>, query: (req.query ?? {}) as Record<string, unknown>, body });
+          const origin = `${req.protocol}://${req.host}`;
+          const result = await op.handler({ app, state, params: (req.params ?? {}) as Record<string, string>, query: (req.query ?? {}) as Record<string, unknown>, body, origin });
           return answer(reply, 200, result);
         } catch (e) {
           if (e instanceof ControlError) return problem(reply, e.status, e.code, e.message);

@@ -131,13 +131,13 @@ export function Backlog({ me, plan, act }: { me: Me; plan: Plan; act: Act }) {
     const it = items[index]!;
     setFocusTask(it.taskId);
     scrollFor.current = it.taskId;
-    // Items the service added themselves share one sort value (ties go by id): then the whole order
-    // is written out 1024, 2048, … as the reference's own board does; else one item takes a value
-    // between its new neighbours.
+    // One item takes a value between its new neighbours. Items the service added themselves share
+    // one sort value (ties go by id): then the shorter end of the list, from the move to the top or
+    // to the bottom, is written out in steps of 1024 beyond the first untouched neighbour.
     const fits = (!before || before.sort < sort) && (!after || sort < after.sort);
     const order = [...rest.slice(0, to), it, ...rest.slice(to)];
     void act(
-      () => (fits ? call('tasks.api.scrum.task.update', { id: it.taskId, fields: { sort } }) : renumber(order)),
+      () => (fits ? call('tasks.api.scrum.task.update', { id: it.taskId, fields: { sort } }) : writeSorts(spread(order, Math.min(index, to), Math.max(index, to)))),
       `Moved "${it.title}" to position ${to + 1}`,
     );
   };
@@ -304,12 +304,30 @@ function EditItem({ it, plan, act, done }: { it: PlanItem; plan: Plan; act: Act;
   );
 }
 
-/** Writes sort 1024, 2048, … for the items in this order, 50 to a batch call. */
-async function renumber(order: PlanItem[]): Promise<void> {
+/**
+ * New sort values that put `order` (the list after the move of positions lo..hi) in order by writing
+ * the fewer items: order[lo..] above order[lo-1], or order[..hi] below order[hi+1]; unchanged values
+ * are left out.
+ */
+export function spread(order: PlanItem[], lo: number, hi: number): [PlanItem, number][] {
+  const n = order.length;
+  let out: [PlanItem, number][];
+  if (n - lo <= hi + 1) {
+    const base = lo > 0 ? order[lo - 1]!.sort : 0;
+    out = order.slice(lo).map((x, k) => [x, base + 1024 * (k + 1)]);
+  } else {
+    const top = order[hi + 1]!.sort;
+    out = order.slice(0, hi + 1).map((x, k) => [x, top - 1024 * (hi + 1 - k)]);
+  }
+  return out.filter(([x, v]) => x.sort !== v);
+}
+
+/** Writes these sort values, 50 to a batch call. */
+async function writeSorts(order: [PlanItem, number][]): Promise<void> {
   for (let i = 0; i < order.length; i += 50) {
     const cmd: Record<string, string> = {};
-    order.slice(i, i + 50).forEach((it, k) => {
-      cmd[`i${it.taskId}`] = `tasks.api.scrum.task.update?id=${it.taskId}&fields[sort]=${(i + k + 1) * 1024}`;
+    order.slice(i, i + 50).forEach(([it, v]) => {
+      cmd[`i${it.taskId}`] = `tasks.api.scrum.task.update?id=${it.taskId}&fields[sort]=${v}`;
     });
     const r = await call<{ result_error: Record<string, { error_description?: string }> | unknown[] }>('batch', { halt: 1, cmd });
     const errors = Object.values(r.result_error ?? {}) as { error_description?: string }[];

@@ -7,10 +7,30 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { sql } from 'kysely';
+import { openStore } from '../src/store/db.js';
 import { startTestServer, toReply } from './helpers/harness.js';
 import { EXAMPLE_FIXTURE, EXAMPLE_SEED, EXAMPLE_WEBHOOK_SECRET, generateExampleFixture } from '../examples/fixtures/generate.js';
 
 const committed = readFileSync(EXAMPLE_FIXTURE, 'utf8');
+
+test('docs/FIXTURES.md names every table of the schema with its columns, in order', async () => {
+  const doc = readFileSync(new URL('../docs/FIXTURES.md', import.meta.url), 'utf8');
+  const documented = new Map<string, string>();
+  for (const m of doc.matchAll(/^\| `([a-z_]+)` \| (ids)? \| (.*) \|$/gm)) documented.set(m[1]!, m[3]!);
+  const store = await openStore(':memory:');
+  try {
+    const tables = (await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like 'kysely_%' order by name`.execute(store.db)).rows;
+    const actual = new Map<string, string>();
+    for (const { name } of tables) {
+      const cols = (await sql<{ name: string }>`select name from pragma_table_info(${name}) order by cid`.execute(store.db)).rows;
+      actual.set(name, cols.map((c) => `\`${c.name}\``).join(', '));
+    }
+    assert.deepEqual(Object.fromEntries(documented), Object.fromEntries(actual), 'docs/FIXTURES.md: the table list is out of date with the schema');
+  } finally {
+    await store.close();
+  }
+});
 
 test('examples/fixtures/seed.json is what the current sources make of the seed data set', () => {
   const fresh = generateExampleFixture();

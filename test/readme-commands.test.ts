@@ -9,6 +9,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { startTestServer, type TestServer } from './helpers/harness.js';
+import { Receiver } from './helpers/receiver.js';
 
 const README = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 
@@ -23,10 +24,14 @@ const SKIPPED: { holds: string; why: string }[] = [
   { holds: '--workers auto --host 0.0.0.0', why: 'needs a PostgreSQL server at db.internal and listens on every interface' },
   { holds: 'npm test', why: 'runs the whole test suite (this file included)' },
   { holds: "createServer((q,s)", why: 'a long-running event handler on port 9000 (test/helpers/receiver.ts is the tests\' one)' },
-  { holds: 'npx scrumd app add --title', why: 'changes a database file, not the server; test/events-apps.test.ts runs app add, token, install and uninstall beside a server' },
-  { holds: 'curl http://127.0.0.1:8080/rest/event.bind', why: 'needs the token of the app made in the block before; test/events.test.ts and test/events-apps.test.ts run bind/get and the deliveries' },
-  { holds: 'npx scrumd events list', why: 'reads a database file; test/events-apps.test.ts runs events list and redeliver' },
+  { holds: 'npx scrumd app list', why: "the command-line equivalents of the application walkthrough (run below); test/control-events.test.ts runs them beside a running server" },
 ];
+
+/**
+ * The walkthrough of "Developing an application against scrumd": it needs the application's handler,
+ * which the README runs on port 9000 and this test as a receiver on a free port (put in its place).
+ */
+const isWalkthrough = (block: string): boolean => block.includes('"$C/apps"');
 
 const skipReason = (block: string): string | undefined => SKIPPED.find((s) => block.split('\n').some((l) => l.trim() === s.holds || l.includes(s.holds)))?.why;
 
@@ -58,8 +63,9 @@ test('every README shell block is either run here or listed with the reason it i
  * `-sS --fail-with-body -w '\n'`: a curl error (`bad range`) or an HTTP error status fails the block,
  * and every answer is on a line of its own.
  */
-function runBlock(block: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const script = block.replaceAll('http://127.0.0.1:8080', server.origin);
+function runBlock(block: string, handler?: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  let script = block.replaceAll('http://127.0.0.1:8080', server.origin);
+  if (handler) script = script.replaceAll('http://127.0.0.1:9000', handler);
   const prelude = `set -euo pipefail\ncurl() { command curl -sS --fail-with-body -w '\\n' "$@"; }\n`;
   return new Promise((resolve) => {
     execFile('bash', ['-c', prelude + script], { encoding: 'utf8', timeout: 60_000 }, (err, stdout, stderr) => {
@@ -70,7 +76,7 @@ function runBlock(block: string): Promise<{ status: number | null; stdout: strin
 }
 
 test('the README curl commands run as written against a server and every call succeeds', async () => {
-  const runnable = blocks.filter((b) => b.includes('curl ') && !skipReason(b));
+  const runnable = blocks.filter((b) => b.includes('curl ') && !skipReason(b) && !isWalkthrough(b));
   assert.ok(runnable.length >= 1);
   let calls = 0;
   for (const block of runnable) {
@@ -95,4 +101,27 @@ test('the quick start calls build the Scrum they describe: the sprint list of gr
     sprints.map((s: { name: string; groupId: number }) => [s.name, s.groupId]),
     [['Sprint 1', 1]],
   );
+});
+
+test('the application walkthrough runs as written: its handler gets the install page, ONAPPINSTALL, ONTASKUPDATE (and again), ONAPPUNINSTALL', async () => {
+  const walk = blocks.filter(isWalkthrough);
+  assert.equal(walk.length, 1, 'one walkthrough block');
+  const rx = await Receiver.start();
+  try {
+    const r = await runBlock(walk[0]!, rx.url);
+    assert.equal(r.status, 0, `the walkthrough failed (exit ${r.status}): ${r.stderr}\n${r.stdout}`);
+    for (const line of r.stdout.split('\n').filter((l) => l.trim() !== '')) {
+      const body = JSON.parse(line);
+      assert.ok('result' in body && !('error' in body), `a call failed: ${line}`);
+    }
+    const got = rx.received.map((x) => `${new URL(x.path, rx.url).pathname} ${x.body.event ?? ''}`.trim());
+    assert.deepEqual(got.slice(0, 3), ['/install', '/events ONAPPINSTALL', '/events ONTASKUPDATE']);
+    // the redelivery and the uninstall event are of different objects: either may go first
+    assert.deepEqual(got.slice(3).sort(), ['/events ONAPPUNINSTALL', '/events ONTASKUPDATE']);
+    assert.ok(rx.received[0]!.body.AUTH_ID, 'the frame POST carries AUTH_ID');
+    assert.equal(rx.received[0]!.body.PLACEMENT_OPTIONS, '[]');
+    assert.equal(rx.received[4]!.body.auth.application_token, rx.received[1]!.body.auth.application_token);
+  } finally {
+    await rx.close();
+  }
 });

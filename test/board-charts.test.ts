@@ -157,7 +157,23 @@ test('a phone width: charts and epics fit 390 px', async () => {
   for (const tab of ['charts', 'epics']) {
     await phone.goto(`${t.origin}/_scrumd/board/#/g/${groupId}/${tab}`);
     await phone.getByRole('heading', { name: tab === 'charts' ? 'Velocity' : 'New epic' }).waitFor();
-    if (tab === 'charts') await phone.getByRole('figure', { name: 'Velocity chart' }).locator('.uplot canvas').first().waitFor();
+    if (tab === 'charts') {
+      await phone.getByRole('figure', { name: 'Velocity chart' }).locator('.uplot canvas').first().waitFor();
+      // no layout shift while the screen and its data load: the layout-shift entries of the document so far
+      const cls = await phone.evaluate(
+        () =>
+          new Promise<number>((resolve) => {
+            new PerformanceObserver((list) => {
+              let sum = 0;
+              for (const e of list.getEntries() as (PerformanceEntry & { value: number; hadRecentInput: boolean })[]) if (!e.hadRecentInput) sum += e.value;
+              resolve(sum);
+            }).observe({ type: 'layout-shift', buffered: true });
+            setTimeout(() => resolve(0), 1000); // no entry at all: nothing shifted
+          }),
+      );
+      assert.ok(cls < 0.05, `cumulative layout shift ${cls}`);
+      console.log(`# charts at 390 px: cumulative layout shift ${cls}`);
+    }
     const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     // on failure: the elements reaching past the right edge
     const wide = overflow <= 0 ? [] : await phone.evaluate(() =>

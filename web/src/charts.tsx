@@ -5,7 +5,7 @@
  * JSON API (src/board/charts.ts), computed exactly from the recorded sprint history; the charts are
  * drawn by uPlot and every number is also in a table (what a screen reader reads).
  */
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { TabProps } from './lazyTabs';
@@ -59,7 +59,8 @@ const HEIGHT = 260;
 /** A uPlot chart that follows its container's width. */
 function Plot({ label, opts, data }: { label: string; opts: Omit<uPlot.Options, 'width' | 'height'>; data: uPlot.AlignedData }) {
   const ref = useRef<HTMLDivElement>(null);
-  useEffect(() => {
+  // drawn before the browser paints: the chart never appears after the space around it
+  useLayoutEffect(() => {
     const el = ref.current!;
     const width = () => Math.max(260, Math.floor(el.clientWidth));
     const u = new uPlot({ ...opts, width: width(), height: HEIGHT } as uPlot.Options, data, el);
@@ -186,12 +187,14 @@ export function Charts({ plan }: TabProps) {
   const [v, setV] = useState<Velocity | null>(null);
   const [error, setError] = useState('');
   useEffect(() => {
-    setB(null);
+    // the previous sprint's burndown stays until the next one arrives (nothing collapses meanwhile)
     if (sprintId !== null) getJson<Burndown>(`sprints/${sprintId}/burndown`).then(setB, (e: Error) => setError(e.message));
   }, [sprintId, plan]);
   useEffect(() => {
     getJson<Velocity>(`groups/${plan.group.id}/velocity`).then(setV, (e: Error) => setError(e.message));
   }, [plan]);
+  // both charts appear at once, so that neither moves the other when its data arrives
+  if (!error && (!v || (started.length > 0 && !b))) return <p class="loading chart-space">Loading the charts…</p>;
   return (
     <div class="charts">
       {error && <p role="alert" class="error">{error}</p>}

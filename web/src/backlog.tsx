@@ -9,8 +9,8 @@ import Sortable from 'sortablejs';
 import { call, type Me, type Plan, type PlanItem } from './api';
 import type { Act } from './group';
 
-/** Height of a row, including the gap below it (style.css: .items.virtual > li). */
-const ROW = 56;
+/** Height of a row, including the gap below it (style.css: .items.virtual > li; two lines on a phone). */
+const rowHeight = () => (typeof matchMedia === 'function' && matchMedia('(max-width: 480px)').matches ? 92 : 56);
 /** Rows rendered above and below the visible ones. */
 const OVERSCAN = 8;
 
@@ -29,6 +29,7 @@ export function Backlog({ me, plan, act }: { me: Me; plan: Plan; act: Act }) {
   const [view, setView] = useState({ top: 0, height: 640 });
   const listRef = useRef<HTMLOListElement>(null);
   const scrollRef = useRef<HTMLDivElement>(null);
+  const ROW = rowHeight(); // read each render: a resize re-renders (measure)
   const all = backlog?.items ?? [];
   const items = filter === '' ? all : all.filter((it) => (filter === 'none' ? !it.epic : it.epic?.id === Number(filter)));
   const start = Math.max(0, Math.floor(view.top / ROW) - OVERSCAN);

@@ -12,7 +12,6 @@ import { startTestServer, toReply, type Client, type Reply, type TestServer } fr
 import { boardSession, buildBoard, launchBoardBrowser, shot, type BoardBrowser, type BoardHttpSession } from './helpers/browser.js';
 import { Receiver } from './helpers/receiver.js';
 import { addOutgoingWebhook } from '../src/events/apps.js';
-import { addOutgoingWebhook } from '../src/events/apps.js';
 
 async function ctl(t: TestServer, method: string, path: string, body?: unknown): Promise<Reply> {
   const res = await fetch(`${t.origin}${path}`, {

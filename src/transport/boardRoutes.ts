@@ -27,7 +27,7 @@
  * is off, and 409 NOT_SOLE_PROCESS under --workers for the process-local journal). The same functions
  * as the control API (src/transport/controlRoutes.ts, src/control/state.ts), behind the board session:
  *   GET    /_scrumd/board/api/sandbox/journal?limit=&method=&status=&error=   the request journal
- *   GET    /_scrumd/board/api/sandbox/deliveries?limit=&status=               event deliveries, newest first
+ *   GET    /_scrumd/board/api/sandbox/deliveries?limit=&status=&event=&handler=  event deliveries, newest first
  *   POST   /_scrumd/board/api/sandbox/reset                                   empty the portal
  *   GET    /_scrumd/board/api/sandbox/snapshots                               the saved snapshots
  *   POST   /_scrumd/board/api/sandbox/snapshots/{name}                        save
@@ -57,7 +57,7 @@ import { registerChartRoutes } from '../board/charts.js';
 import { ControlError, checkSnapshotName } from '../control/state.js';
 import { sharedPortalState } from '../control/sharedState.js';
 import { parseFilter } from '../control/journal.js';
-import { listDeliveries } from '../events/deliveries.js';
+import { findDeliveries } from '../events/apps.js';
 import { maskUrl } from '../protocol/redact.js';
 import { sprintBoard } from '../board/kanban.js';
 import { setSprintGoal } from '../board/sprintGoal.js';
@@ -385,10 +385,8 @@ function registerSandboxRoutes(
   fastify.get(
     `${SANDBOX}/deliveries`,
     op(false, async (req) => {
-      const q = req.query as Record<string, unknown>;
-      const limit = Math.min(1000, Math.max(1, Number(q.limit) || 100));
-      const status = typeof q.status === 'string' && q.status !== '' ? q.status : undefined;
-      const rows = await listDeliveries(app.store.db, { limit, ...(status ? { status } : {}) });
+      // the control API's own listing (GET /_scrumd/events/deliveries): event, status, handler, limit
+      const rows = await findDeliveries(app, req.query as Record<string, unknown>);
       // a handler URL may carry a credential in its query: masked like the request log's URLs
       return rows.map((r) => ({ ...r, url: maskUrl(r.url) }));
     }),

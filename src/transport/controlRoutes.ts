@@ -10,6 +10,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../app.js';
 import { ControlError, FIXTURE_FORMAT, FIXTURE_VERSION, PortalState } from '../control/state.js';
+import { sharedPortalState } from '../control/sharedState.js';
 import { controlTokenMatches, presentedControlToken } from '../control/token.js';
 import { parseFilter } from '../control/journal.js';
 import { setBucket, setOperating } from '../protocol/limits.js';
@@ -730,7 +731,7 @@ function problem(reply: FastifyReply, status: number, error: string, description
 export function registerControlRoutes(app: App, fastify: FastifyInstance): void {
   const token = app.config.controlToken;
   if (app.config.noControl || !token) return;
-  const state = new PortalState(app.store, app.config.database);
+  const state = sharedPortalState(app.store, app.config.database); // the board's sandbox panel uses it too
   fastify.addHook('onClose', async () => state.close());
   for (const op of CONTROL_OPERATIONS) {
     fastify.route({

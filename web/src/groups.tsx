@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { call, callAll, setUserPassword, type Me } from './api';
+import { call, callPage, setUserPassword, type Me } from './api';
 
 interface Group {
   ID: string;
@@ -8,9 +8,30 @@ interface Group {
   NUMBER_OF_MEMBERS?: string;
 }
 
+/**
+ * Every group the user may list, with its Scrum master: socialnetwork.api.workgroup.list selects
+ * SCRUM_MASTER_ID (sonet_group.get has no such field, so a filter on it found no group at all).
+ */
+async function listGroups(me: Me): Promise<Group[]> {
+  type Row = { id: string; name: string; scrumMasterId: string | null; numberOfMembers: string };
+  const out: Group[] = [];
+  let start: number | undefined = 0;
+  for (let i = 0; i < 40 && start !== undefined; i++) {
+    const page: { result: { workgroups: Row[] }; next?: number } = await callPage('socialnetwork.api.workgroup.list', {
+      select: ['ID', 'NAME', 'SCRUM_MASTER_ID', 'NUMBER_OF_MEMBERS'],
+      order: { NAME: 'ASC' },
+      ...(me.isAdmin ? { params: { IS_ADMIN: 'Y' } } : {}),
+      start,
+    });
+    for (const r of page.result.workgroups) out.push({ ID: r.id, NAME: r.name, SCRUM_MASTER_ID: r.scrumMasterId, NUMBER_OF_MEMBERS: r.numberOfMembers });
+    start = page.next;
+  }
+  return out;
+}
+
 /** The Scrum groups the user belongs to (administrators: all), by the REST methods themselves. */
 async function scrumGroups(me: Me): Promise<Group[]> {
-  const all = await callAll<Group>('sonet_group.get', { ORDER: { NAME: 'ASC' } });
+  const all = await listGroups(me);
   let mine: Set<string> | undefined;
   if (!me.isAdmin) {
     const rel = await call<{ GROUP_ID: string }[]>('sonet_group.user.groups');
@@ -49,6 +70,15 @@ export function Groups({ me }: { me: Me }) {
     }
   };
 
+  // Until the list is there, only the heading: the forms come with it, so nothing moves once it is (no layout shift).
+  if (groups === null && !error) {
+    return (
+      <section aria-labelledby="groups-title">
+        <h1 id="groups-title">Scrum groups</h1>
+        <p class="loading">Loading groups…</p>
+      </section>
+    );
+  }
   return (
     <section aria-labelledby="groups-title">
       <h1 id="groups-title">Scrum groups</h1>

@@ -645,7 +645,7 @@ function section(phase: Phase, base: Measured, level = '###'): string {
   ].join('\n');
 }
 
-function writeDoc(key: 'routine' | 'large' | 'decode' | 'partial', text: string): void {
+function writeDoc(key: 'routine' | 'large' | 'decode' | 'partial' | 'journal' | 'restore', text: string): void {
   const start = `<!-- bench:${key}:start -->`;
   const end = `<!-- bench:${key}:end -->`;
   const block = `${start}\n${text}\n${end}`;
@@ -689,34 +689,138 @@ async function betweenBaselines(b: Baseline, scenario: () => Promise<Measured>):
   return { ...m, adjacentBaseline: [before.rps, after.rps] };
 }
 
+/** The commit checked out (for the journal and restore sections). */
+function commitId(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
 /**
- * BENCH_JOURNAL=1: the cost of the request journal (issue 14): sprint.get req/s of a server with the
- * journal on (default size) against one with `--journal-size 0`, measured off/on three times on the same
- * seeded file; printed, not written to the doc. Target: on ≥ 95 % of off.
+ * BENCH_JOURNAL=1: the cost of the request journal (issue 14): sprint.get on a server with the journal
+ * on (default size) against one with `--journal-size 0`. Both servers run at once, each on its own copy
+ * of the same seeded file, and are warmed up before anything counts; then they are measured in turns,
+ * off-on, on-off, off-on, … (BENCH_JOURNAL_ROUNDS pairs, 4), so that neither side always runs first
+ * or always gets the fresher (or busier) machine: an earlier version started the "off" server first
+ * each time, fresh, and measured it before the "on" one, and "on" came out faster than "off". Reports
+ * req/s and the server's CPU µs per request (which depends far less on the rest of the machine) of
+ * each side and their ratios; written to docs/BENCHMARKS.md (section `journal`) unless BENCH_WRITE=0.
  */
 async function journalCost(dir: string): Promise<void> {
-  const file = join(dir, 'journal.db');
-  seedDatabase(file, ROUTINE_SET);
-  const ids = readIds(file);
-  const scenario = routineScenarios(ids).find((s) => s.name === 'tasks.api.scrum.sprint.get')!;
-  const rps: Record<'on' | 'off', number[]> = { on: [], off: [] };
-  for (const mode of ['off', 'on', 'off', 'on', 'off', 'on'] as const) {
+  const seeded = join(dir, 'journal.db');
+  const seed = seedDatabase(seeded, ROUTINE_SET);
+  const ids = readIds(seeded);
+  const scenario = { ...routineScenarios(ids).find((s) => s.name === 'tasks.api.scrum.sprint.get')!, target: undefined };
+  const load0 = os.loadavg();
+  const servers: Record<'on' | 'off', { origin: string; child: ChildProcess }> = Object.create(null);
+  for (const mode of ['off', 'on'] as const) {
+    const file = join(dir, `journal-${mode}.db`);
+    copyFileSync(seeded, file);
     const port = await freePort();
     const origin = `http://${HOST}:${port}`;
     const args = [CLI, 'serve', '--host', HOST, '--port', String(port), '--database', file, '--webhook-secret', SECRET];
     const child = startChild(mode === 'off' ? [...args, '--journal-size', '0'] : args);
-    try {
-      await firstAnswer(`${origin}${rest('server.time')}`, performance.now(), child);
-      const m = await measure(origin, { ...scenario, target: undefined }, child.pid);
-      rps[mode].push(m.rps);
-      console.error(`journal ${mode}: ${fmt(m.rps)} req/s`);
-    } finally {
-      await stopChild(child);
+    await firstAnswer(`${origin}${rest('server.time')}`, performance.now(), child);
+    servers[mode] = { origin, child };
+  }
+  const rounds = Number(env.BENCH_JOURNAL_ROUNDS ?? 4);
+  const got: Record<'on' | 'off', Measured[]> = { on: [], off: [] };
+  try {
+    // warm-up of both (not counted): the JIT and the remembered reads of each server settle
+    for (const mode of ['off', 'on'] as const) await measure(servers[mode].origin, scenario, servers[mode].child.pid);
+    for (let i = 0; i < rounds; i++) {
+      for (const mode of i % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const)) {
+        const m = await measure(servers[mode].origin, scenario, servers[mode].child.pid);
+        got[mode].push(m);
+        console.error(`journal ${mode}: ${fmt(m.rps)} req/s, ${m.cpuUs?.toFixed(0)} µs CPU/req`);
+      }
     }
+  } finally {
+    for (const mode of ['off', 'on'] as const) if (servers[mode]) await stopChild(servers[mode].child);
   }
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const r = mean(rps.on) / mean(rps.off);
-  console.log(`journal on (default size) vs off, sprint.get: ${fmt(mean(rps.on))} vs ${fmt(mean(rps.off))} req/s = ${(r * 100).toFixed(1)} % (target ≥ 95 %) ${mark(r >= 0.95)}`);
+  const rps = (mode: 'on' | 'off') => mean(got[mode].map((m) => m.rps));
+  const cpu = (mode: 'on' | 'off') => mean(got[mode].map((m) => m.cpuUs ?? 0));
+  const r = rps('on') / rps('off');
+  const c = cpu('on') / cpu('off');
+  const runs = (mode: 'on' | 'off') => got[mode].map((m) => `${fmt(m.rps)} (${m.cpuUs?.toFixed(0)} µs)`).join(', ');
+  const text = [
+    '### Request journal: on (default size, 1,000) against off (`--journal-size 0`), `sprint.get`',
+    '',
+    `- date: ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}, commit ${commitId()}`,
+    `- machine: ${os.cpus().length} cores, Node ${process.version}; load average when it started ${load0.map((l) => l.toFixed(2)).join(' / ')} (the machine is shared)`,
+    `- both servers running at once on copies of one data set (${seed.groups} groups, ${seed.tasks} tasks), warmed up, then measured in turns off-on, on-off, … (${rounds} pairs, ${DURATION} s each, ${CONNECTIONS} connections)`,
+    ...(env.BENCH_NOTE ? [`- note: ${env.BENCH_NOTE}`] : []),
+    '',
+    '| journal | req/s (mean) | server CPU µs/req (mean) | runs: req/s (CPU µs/req) |',
+    '|---|---:|---:|---|',
+    `| off | ${fmt(rps('off'))} | ${cpu('off').toFixed(0)} | ${runs('off')} |`,
+    `| on | ${fmt(rps('on'))} | ${cpu('on').toFixed(0)} | ${runs('on')} |`,
+    '',
+    `On: ${(r * 100).toFixed(1)} % of off's requests/s (target ≥ 95 %) ${mark(r >= 0.95)}; CPU per request ${((c - 1) * 100).toFixed(1)} % ${c >= 1 ? 'more' : 'less'} than off.`,
+  ].join('\n');
+  console.log(`\n${text}\n`);
+  if (env.BENCH_WRITE !== '0') writeDoc('journal', text);
+}
+
+/**
+ * BENCH_RESTORE=1: restoring a snapshot of a seeded portal (BENCH_RESTORE_TASKS, 100,000 tasks) over the
+ * full portal of the same size, through the control API of the compiled server on a SQLite file
+ * (POST /_scrumd/snapshots/{name}/restore; the time is the HTTP call's, as a test suite sees it), five
+ * times; also the snapshot's save and a restore over an empty portal (after a reset). Written to
+ * docs/BENCHMARKS.md (section `restore`) unless BENCH_WRITE=0.
+ */
+async function restoreTime(dir: string): Promise<void> {
+  const tasks = Number(env.BENCH_RESTORE_TASKS ?? 100_000);
+  const file = join(dir, 'restore.db');
+  const seed = seedDatabase(file, { groups: Math.max(1, Math.round(tasks / 5000)), tasks });
+  const load0 = os.loadavg();
+  const port = await freePort();
+  const origin = `http://${HOST}:${port}`;
+  const token = 'bench-control-token';
+  const child = startChild([CLI, 'serve', '--host', HOST, '--port', String(port), '--database', file, '--webhook-secret', SECRET, '--control-token', token]);
+  const control = async (path: string, body: unknown = {}): Promise<{ ms: number; cpuMs: number }> => {
+    const cpu0 = cpuSecondsOf(child.pid!);
+    const t0 = performance.now();
+    const r = await fetch(`${origin}/_scrumd/${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const text = await r.text();
+    const ms = performance.now() - t0;
+    if (r.status !== 200) throw new Error(`${path}: ${r.status} ${text.slice(0, 300)}`);
+    return { ms, cpuMs: (cpuSecondsOf(child.pid!) - cpu0) * 1000 };
+  };
+  const rows: string[] = [];
+  try {
+    await firstAnswer(`${origin}${rest('server.time')}`, performance.now(), child);
+    const save = await control('snapshots/full');
+    rows.push(`| save (VACUUM INTO a file) | ${save.ms.toFixed(0)} | ${save.cpuMs.toFixed(0)} |`);
+    const over: { ms: number; cpuMs: number }[] = [];
+    for (let i = 0; i < 5; i++) over.push(await control('snapshots/full/restore'));
+    const check = await fetch(`${origin}${rest('tasks.task.get')}?taskId=${tasks}`);
+    if (check.status !== 200) throw new Error(`after the restore: tasks.task.get ${check.status}`);
+    const sorted = [...over].sort((a, b) => a.ms - b.ms);
+    rows.push(`| restore over the full portal, 5 times: median (min–max) | ${sorted[2]!.ms.toFixed(0)} (${sorted[0]!.ms.toFixed(0)}–${sorted[4]!.ms.toFixed(0)}) | ${[...over].sort((a, b) => a.cpuMs - b.cpuMs)[2]!.cpuMs.toFixed(0)} |`);
+    await control('reset');
+    const empty = await control('snapshots/full/restore');
+    rows.push(`| restore over an empty portal (after a reset) | ${empty.ms.toFixed(0)} | ${empty.cpuMs.toFixed(0)} |`);
+  } finally {
+    await stopChild(child);
+  }
+  const text = [
+    `### Snapshot restore: ${fmt(seed.tasks)} tasks, SQLite file`,
+    '',
+    `- date: ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}, commit ${commitId()}`,
+    `- machine: ${os.cpus().length} cores, Node ${process.version}; load average when it started ${load0.map((l) => l.toFixed(2)).join(' / ')} (the machine is shared)`,
+    `- data set: ${seed.groups} Scrum groups, ${seed.tasks} tasks (seeded in ${seed.seconds.toFixed(1)} s); the compiled server, default settings; times of the control API's HTTP call`,
+    ...(env.BENCH_NOTE ? [`- note: ${env.BENCH_NOTE}`] : []),
+    '',
+    '| operation | ms | server CPU ms |',
+    '|---|---:|---:|',
+    ...rows,
+  ].join('\n');
+  console.log(`\n${text}\n`);
+  if (env.BENCH_WRITE !== '0') writeDoc('restore', text);
 }
 
 async function main(): Promise<void> {
@@ -726,6 +830,7 @@ async function main(): Promise<void> {
   try {
     console.error(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     if (env.BENCH_JOURNAL === '1') return await journalCost(dir);
+    if (env.BENCH_RESTORE === '1') return await restoreTime(dir);
     baseline = await startBaseline();
     const base = await measureBaseline(baseline);
     const routine = await scrumdPhase(dir, `Routine data set`, ROUTINE_SET, routineScenarios, baseline, true);

@@ -22,6 +22,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -645,7 +646,7 @@ function section(phase: Phase, base: Measured, level = '###'): string {
   ].join('\n');
 }
 
-function writeDoc(key: 'routine' | 'large' | 'decode' | 'partial' | 'journal' | 'restore', text: string): void {
+function writeDoc(key: 'routine' | 'large' | 'decode' | 'partial' | 'journal' | 'restore' | 'events', text: string): void {
   const start = `<!-- bench:${key}:start -->`;
   const end = `<!-- bench:${key}:end -->`;
   const block = `${start}\n${text}\n${end}`;
@@ -823,6 +824,141 @@ async function restoreTime(dir: string): Promise<void> {
   if (env.BENCH_WRITE !== '0') writeDoc('restore', text);
 }
 
+/**
+ * BENCH_EVENTS=1: what event delivery costs the API (issue 13, Performance): tasks.task.update req/s of
+ * a server with no handlers against one with 10 handlers of an application bound to ONTASKUPDATE on a
+ * receiver in this process (each update: 10 deliveries, each with a fresh access token). Both servers
+ * run at once, each on its own copy of one seeded file; after a warm-up of both they are measured in
+ * turns (none-handlers, handlers-none, …; BENCH_EVENTS_ROUNDS pairs, 3), and before every measurement
+ * the handlers server's queue is drained (POST /_scrumd/events/wait) so that its deliveries never run
+ * beside the other side's. Reports req/s and server CPU µs per request of each side and their ratio
+ * (target ≥ 90 %), and the deliveries/s the receiver got: during the measured updates, and until the
+ * queue was empty. Written to docs/BENCHMARKS.md (section `events`) unless BENCH_WRITE=0.
+ */
+async function eventsCost(dir: string): Promise<void> {
+  const set = { groups: 5, tasks: Number(env.BENCH_EVENTS_TASKS ?? 5000) };
+  const seeded = join(dir, 'events.db');
+  const seed = seedDatabase(seeded, set);
+  const ids = readIds(seeded);
+  const load0 = os.loadavg();
+  const token = 'bench-control-token-0123456789';
+  // the receiver: answers 200 at once and counts
+  let received = 0;
+  const receiver = createHttpServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      received++;
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, HOST, r));
+  const rxPort = (receiver.address() as { port: number }).port;
+  const servers: Record<'none' | 'handlers', { origin: string; child: ChildProcess }> = Object.create(null);
+  const control = async (origin: string, path: string, body: unknown): Promise<any> => {
+    const r = await fetch(`${origin}/_scrumd${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const j = (await r.json()) as any;
+    if (r.status !== 200) throw new Error(`${path}: ${r.status} ${JSON.stringify(j)}`);
+    return j.result;
+  };
+  try {
+    for (const mode of ['none', 'handlers'] as const) {
+      const file = join(dir, `events-${mode}.db`);
+      copyFileSync(seeded, file);
+      const port = await freePort();
+      const origin = `http://${HOST}:${port}`;
+      const child = startChild([CLI, 'serve', '--host', HOST, '--port', String(port), '--database', file, '--webhook-secret', SECRET, '--control-token', token]);
+      await firstAnswer(`${origin}${rest('server.time')}`, performance.now(), child);
+      servers[mode] = { origin, child };
+    }
+    // 10 handlers of one application: created and signed in as the walkthrough in README does
+    const h = servers.handlers.origin;
+    const made = await control(h, '/apps', { title: 'Bench', scope: 'task', url: `http://${HOST}:${rxPort}/app` });
+    const redirect = await fetch(`${h}/oauth/authorize/?client_id=${made.client_id}&user=1`, { redirect: 'manual' });
+    const code = new URL(redirect.headers.get('location')!).searchParams.get('code')!;
+    const tokens = (await (
+      await fetch(`${h}/oauth/token/`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'authorization_code', client_id: made.client_id, client_secret: made.client_secret, code }) })
+    ).json()) as { access_token: string };
+    for (let i = 1; i <= 10; i++) {
+      const r = (await (
+        await fetch(`${h}/rest/event.bind`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ auth: tokens.access_token, event: 'ONTASKUPDATE', handler: `http://${HOST}:${rxPort}/h${i}` }) })
+      ).json()) as { result?: boolean };
+      if (r.result !== true) throw new Error(`event.bind: ${JSON.stringify(r)}`);
+    }
+    let n = 0;
+    const scenario: Scenario = {
+      name: 'tasks.task.update',
+      shot: () => post('tasks.task.update', { taskId: pick(ids.tasks), fields: { TITLE: `Updated ${++n % 1000}` } }),
+      check: (s, b) => ok(s) && isObject(b?.result?.task),
+    };
+    const drain = async () => {
+      const t0 = performance.now();
+      const r0 = received;
+      const w = await control(h, '/events/wait', { timeout: 600 });
+      return { ms: performance.now() - t0, delivered: received - r0, pending: w.pending as number };
+    };
+    const rounds = Number(env.BENCH_EVENTS_ROUNDS ?? 3);
+    const got: Record<'none' | 'handlers', Measured[]> = { none: [], handlers: [] };
+    const flow: { inWindow: number; windowS: number; drained: number; drainMs: number; pending: number }[] = [];
+    for (const mode of ['none', 'handlers'] as const) await measure(servers[mode].origin, scenario, servers[mode].child.pid); // warm-up, not counted
+    await drain();
+    for (let i = 0; i < rounds; i++) {
+      for (const mode of i % 2 === 0 ? (['none', 'handlers'] as const) : (['handlers', 'none'] as const)) {
+        const r0 = received;
+        const m = await measure(servers[mode].origin, scenario, servers[mode].child.pid);
+        if (mode === 'handlers') {
+          // measure() sends one checked request and a warm-up second before its window: deliveries of both count
+          const inWindow = received - r0;
+          const d = await drain();
+          flow.push({ inWindow, windowS: DURATION + WARMUP, drained: d.delivered, drainMs: d.ms, pending: d.pending });
+          console.error(`  deliveries: ${inWindow} during the load (${fmt(inWindow / (DURATION + WARMUP))}/s), then ${d.delivered} in ${(d.ms / 1000).toFixed(1)} s until the queue was empty`);
+        }
+        got[mode].push(m);
+        console.error(`events ${mode}: ${fmt(m.rps)} req/s, ${m.cpuUs?.toFixed(0)} µs CPU/req`);
+      }
+    }
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const rps = { none: mean(got.none.map((m) => m.rps)), handlers: mean(got.handlers.map((m) => m.rps)) };
+    const cpu = { none: mean(got.none.map((m) => m.cpuUs ?? NaN)), handlers: mean(got.handlers.map((m) => m.cpuUs ?? NaN)) };
+    const ratio = rps.handlers / rps.none;
+    const total = flow.reduce((a, f) => a + f.inWindow + f.drained, 0);
+    const totalS = flow.reduce((a, f) => a + f.windowS + f.drainMs / 1000, 0);
+    let commit = 'unknown';
+    try {
+      commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    } catch {
+      // not a git checkout
+    }
+    const runs = (mode: 'none' | 'handlers') => got[mode].map((m) => `${fmt(m.rps)} (${m.cpuUs?.toFixed(0)})`).join(', ');
+    const text = [
+      '### Event delivery: `tasks.task.update` with no handlers against 10 handlers bound to ONTASKUPDATE',
+      '',
+      `- date: ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}, commit ${commit}`,
+      `- machine: ${os.cpus().length} cores, Node ${process.version}; load average when it started ${load0.map((l) => l.toFixed(2)).join(' / ')} (the machine is shared)`,
+      `- data set: ${seed.groups} Scrum groups, ${fmt(seed.tasks)} tasks; two compiled servers at once on copies of one file, default settings; ${CONNECTIONS} connections, ${DURATION} s per run after a ${WARMUP} s warm-up, ${rounds} alternating pairs; the receiver (answers 200 at once) and autocannon in the runner process`,
+      ...(env.BENCH_NOTE ? [`- note: ${env.BENCH_NOTE}`] : []),
+      '',
+      '| handlers | req/s (mean) | server CPU µs/req (mean) | runs: req/s (CPU µs/req) |',
+      '|---|---:|---:|---|',
+      `| none | ${fmt(rps.none)} | ${cpu.none.toFixed(0)} | ${runs('none')} |`,
+      `| 10 on ONTASKUPDATE | ${fmt(rps.handlers)} | ${cpu.handlers.toFixed(0)} | ${runs('handlers')} |`,
+      '',
+      `req/s with handlers: **${(ratio * 100).toFixed(1)} %** of without (target ≥ 90 %: ${ratio >= 0.9 ? 'met' : 'not met'}).`,
+      '',
+      '| run with handlers | deliveries during the load | per second | then until the queue was empty | in |',
+      '|---|---:|---:|---:|---:|',
+      ...flow.map((f, i) => `| ${i + 1} | ${fmt(f.inWindow)} | ${fmt(f.inWindow / f.windowS)} | ${fmt(f.drained)}${f.pending ? ` (${f.pending} still pending)` : ''} | ${(f.drainMs / 1000).toFixed(1)} s |`),
+      '',
+      `Deliveries to the local receiver, from the first update to an empty queue: ${fmt(total / totalS)}/s (each one a POST with a fresh access token written to the database).`,
+    ].join('\n');
+    console.log(`\n${text}\n`);
+    if (env.BENCH_WRITE !== '0') writeDoc('events', text);
+  } finally {
+    for (const s of Object.values(servers)) await stopChild(s.child);
+    receiver.closeAllConnections();
+    await new Promise<void>((r) => receiver.close(() => r()));
+  }
+}
+
 async function main(): Promise<void> {
   if (!existsSync(CLI)) throw new Error('dist/cli.js is missing: run `npm run build` first (npm run bench does)');
   const dir = mkdtempSync(join(os.tmpdir(), 'scrumd-bench-'));
@@ -830,6 +966,7 @@ async function main(): Promise<void> {
   try {
     console.error(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     if (env.BENCH_JOURNAL === '1') return await journalCost(dir);
+    if (env.BENCH_EVENTS === '1') return await eventsCost(dir);
     if (env.BENCH_RESTORE === '1') return await restoreTime(dir);
     baseline = await startBaseline();
     const base = await measureBaseline(baseline);

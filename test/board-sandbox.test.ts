@@ -99,6 +99,7 @@ describe('board calls take the REST path', () => {
       await ctlOk(t, 'DELETE', '/_scrumd/faults');
     }
     await ctlOk(t, 'POST', '/_scrumd/faults', { method: 'user.current', times: 1, drop: true });
+    // (a dropped call: no answer at all, and the journal says so)
     try {
       await assert.rejects(s.post('/_scrumd/board/api/call/user.current', {}));
     } finally {
@@ -106,6 +107,33 @@ describe('board calls take the REST path', () => {
     }
     const [dropped] = await ctlOk(t, 'GET', '/_scrumd/journal?method=user.current&status=-1');
     assert.equal(dropped.error, 'DROPPED');
+  });
+});
+
+describe('board calls raise events like REST calls', () => {
+  let t: TestServer;
+  let rx: Receiver;
+  before(async () => {
+    t = await startTestServer();
+    rx = await Receiver.start();
+  });
+  after(async () => {
+    await rx?.close();
+    await t?.close();
+  });
+
+  test('a task added on the board is delivered to an outgoing webhook, journaled as the board user', async () => {
+    const bea = await t.user({ name: 'Bea' });
+    await addOutgoingWebhook(t.server.app.store.db, 1, `${rx.url}/hook`, 'ONTASKADD');
+    const s = await boardSession(t, bea.userId);
+    const r = await json(await s.post('/_scrumd/board/api/call/tasks.task.add', { fields: { TITLE: 'Added on the board', RESPONSIBLE_ID: bea.userId } }));
+    assert.equal(r.status, 200, r.text);
+    const id = Number(r.body.result.task.id);
+    const [got] = await rx.waitFor(1);
+    assert.equal(got!.body.event, 'ONTASKADD');
+    assert.equal(Number(got!.body.data.FIELDS_AFTER.ID), id);
+    const [entry] = await ctlOk(t, 'GET', '/_scrumd/journal?method=tasks.task.add');
+    assert.deepEqual(entry.credential, { type: 'board', id: bea.userId, user: bea.userId });
   });
 });
 

@@ -113,7 +113,7 @@ const JOURNAL_ENTRY = {
     credential: {
       type: ['object', 'null'],
       description: 'who called (null: not authenticated); never a secret',
-      properties: { type: { enum: ['webhook', 'oauth'] }, id: { type: 'integer', description: 'webhook id or OAuth application id' }, user: { type: 'integer' } },
+      properties: { type: { enum: ['webhook', 'oauth', 'board'] }, id: { type: 'integer', description: "webhook id, OAuth application id, or for the web board's calls the user's id" }, user: { type: 'integer' } },
     },
     method: { type: 'string' },
     params: { type: 'object', description: 'the parameters as parsed, secrets replaced by ***' },

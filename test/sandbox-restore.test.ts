@@ -69,7 +69,7 @@ test('restore under concurrent reads and writes: all or nothing, and whole rows 
   }
 });
 
-test('after a restore the foreign keys are enforced again (a fixture with a dangling reference is refused)', async () => {
+test('after a restore or a reset the foreign keys are enforced again (a fixture with a dangling reference is refused)', async () => {
   const t = await startTestServer();
   try {
     await createScrum(t.admin, 'Team');
@@ -84,6 +84,12 @@ test('after a restore the foreign keys are enforced again (a fixture with a dang
     assert.equal(r.body.error, 'INVALID_FIXTURE');
     // nothing changed: the group is still there
     assert.equal(await groupCount(t), 1);
+    // the same after a reset (which turns them off around its transaction too)
+    await ok(t, 'POST', '/_scrumd/reset', {});
+    const again = await ctl(t, 'POST', '/_scrumd/fixture', doc);
+    assert.equal(again.status, 400, again.text);
+    assert.equal(again.body.error, 'INVALID_FIXTURE');
+    assert.equal(await groupCount(t), 0);
   } finally {
     await t.close();
   }

@@ -277,6 +277,34 @@ export class PortalState {
     this.memorySnapshots = undefined;
   }
 
+  /**
+   * SQLite: runs `fn` in one transaction with foreign keys off, for a change of the whole state that
+   * cannot leave a reference dangling (the caller's to make sure), fast and still atomic. The
+   * connection is held for the whole operation (Kysely's SQLite driver has one connection behind a
+   * lock: no request's statement runs until it is released; reads that bypass Kysely outside a
+   * transaction only read), and the change is one transaction. Foreign keys off (a pragma that is a
+   * no-op inside a transaction, so set around it on the held connection, and on again after it
+   * whatever happened): then SQLite empties a table by dropping its pages at once (the "truncate
+   * optimization", which a table referenced by a foreign key does not get while they are on) instead
+   * of deleting row by row through every index, and `INSERT … SELECT *` from a table of the same
+   * schema copies records as they are. A larger page cache for the transaction keeps its pages in
+   * memory instead of spilling them into the WAL before COMMIT. A restore of 100,000 tasks over a full
+   * portal: ~700 → ~350 ms of CPU; a reset of it: ~480 → ~230 ms.
+   */
+  private async sqliteBulk(fn: (trx: Kysely<Database>) => Promise<void>): Promise<void> {
+    await this.db.connection().execute(async (conn) => {
+      const cacheSize = (await rows<{ cache_size: number }>(conn, 'pragma cache_size'))[0]?.cache_size ?? -2000;
+      await run(conn, 'pragma foreign_keys = off');
+      await run(conn, `pragma cache_size = ${Math.min(cacheSize, -RESTORE_CACHE_KIB)}`);
+      try {
+        await conn.transaction().execute(fn);
+      } finally {
+        await run(conn, `pragma cache_size = ${cacheSize}`);
+        await run(conn, 'pragma foreign_keys = on');
+      }
+    });
+  }
+
   private pgSchema(name: string): string {
     return `scrumd_snap_${Buffer.from(name, 'utf8').toString('hex')}`;
   }
@@ -288,8 +316,10 @@ export class PortalState {
       const kept = new Set(['users', 'webhooks', 'settings']);
       const emptied = tables.filter((t) => !kept.has(t.name));
       if (this.store.dialect === 'sqlite') {
-        await this.store.transaction(async (trx) => {
-          await run(trx, 'pragma defer_foreign_keys = on');
+        // foreign keys off around the transaction (sqliteBulk): every table but users, webhooks and
+        // settings is emptied whole, and the users and webhooks left are user 1 and its webhooks, so
+        // nothing can dangle; a table emptied whole then drops its pages at once
+        await this.sqliteBulk(async (trx) => {
           for (const t of emptied) await run(trx, `delete from main.${q(t.name)}`);
           await run(trx, 'delete from main."webhooks" where user_id <> 1');
           await run(trx, 'delete from main."users" where id <> 1');
@@ -429,40 +459,22 @@ export class PortalState {
       if (mine.join() !== theirs.join()) {
         throw new ControlError(409, 'SNAPSHOT_INCOMPATIBLE', `snapshot ${name} was made by another version of the schema; export it as a fixture with that version and import it instead`);
       }
-      // Fast and still atomic (100,000 tasks over a full portal: ~0.9 s → ~0.35 s). The connection is
-      // held for the whole operation (Kysely's SQLite driver has one connection behind a lock: no
-      // request's statement runs until it is released; reads outside a transaction that bypass Kysely
-      // only read), and the copy is one transaction. Foreign keys are off for it (a pragma that is a
-      // no-op inside a transaction, so set around it on the held connection): then SQLite empties a
-      // table by dropping its pages at once (the "truncate optimization", which a table referenced by
-      // a foreign key does not get while they are on) instead of deleting row by row through every
-      // index, and `INSERT … SELECT *` copies records and index entries as they are. The snapshot is a
-      // copy of a database of the same schema (the migrations are compared above) that kept its keys,
-      // and every table is replaced whole, so nothing can dangle. A larger page cache for the
-      // transaction keeps its pages in memory instead of spilling them into the WAL before COMMIT.
-      await this.db.connection().execute(async (conn) => {
-        const cacheSize = (await rows<{ cache_size: number }>(conn, 'pragma cache_size'))[0]?.cache_size ?? -2000;
-        await run(conn, 'pragma foreign_keys = off');
-        await run(conn, `pragma cache_size = ${Math.min(cacheSize, -RESTORE_CACHE_KIB)}`);
-        try {
-          await conn.transaction().execute(async (trx) => {
-            for (const t of tables) await run(trx, `delete from main.${q(t.name)}${t.name === 'settings' ? ` where key <> '${KEPT_SETTING}'` : ''}`);
-            for (const t of tables) {
-              if (t.name === 'settings') {
-                const cols = t.columns.map(q).join(', ');
-                await run(trx, `insert into main.${q(t.name)} (${cols}) select ${cols} from scrumd_snap.${q(t.name)} where key <> '${KEPT_SETTING}'`);
-              } else {
-                // exactly this form (same schema, `select *`, no condition) lets SQLite copy records as they are
-                await run(trx, `insert into main.${q(t.name)} select * from scrumd_snap.${q(t.name)}`);
-              }
-            }
-            await run(trx, 'delete from main.sqlite_sequence');
-            await run(trx, 'insert into main.sqlite_sequence (name, seq) select name, seq from scrumd_snap.sqlite_sequence');
-          });
-        } finally {
-          await run(conn, `pragma cache_size = ${cacheSize}`);
-          await run(conn, 'pragma foreign_keys = on');
+      // the snapshot is a copy of a database of the same schema (the migrations are compared above)
+      // that kept its keys, and every table is replaced whole, so nothing can dangle: foreign keys off
+      // around the transaction (sqliteBulk)
+      await this.sqliteBulk(async (trx) => {
+        for (const t of tables) await run(trx, `delete from main.${q(t.name)}${t.name === 'settings' ? ` where key <> '${KEPT_SETTING}'` : ''}`);
+        for (const t of tables) {
+          if (t.name === 'settings') {
+            const cols = t.columns.map(q).join(', ');
+            await run(trx, `insert into main.${q(t.name)} (${cols}) select ${cols} from scrumd_snap.${q(t.name)} where key <> '${KEPT_SETTING}'`);
+          } else {
+            // exactly this form (same schema, `select *`, no condition) lets SQLite copy records as they are
+            await run(trx, `insert into main.${q(t.name)} select * from scrumd_snap.${q(t.name)}`);
+          }
         }
+        await run(trx, 'delete from main.sqlite_sequence');
+        await run(trx, 'insert into main.sqlite_sequence (name, seq) select name, seq from scrumd_snap.sqlite_sequence');
       });
     } finally {
       await run(this.db, 'detach database scrumd_snap');

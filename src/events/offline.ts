@@ -8,7 +8,7 @@ import { Errors } from '../core/errors.js';
 import { isPhpArray, toInt, toStr, type PhpMap } from '../core/php.js';
 import { LIST_LIMIT, Page, type Caller } from '../core/call.js';
 import type { Database } from '../store/schema.js';
-import { deleteOffline, listOffline, markOfflineError, reservedOffline, reserveOffline, type OfflineCondition, type OfflineOrder, type OfflineRow, type Queue } from './store.js';
+import { deleteExpiredOffline, deleteOffline, listOffline, OFFLINE_LIFETIME_SECONDS, markOfflineError, reservedOffline, reserveOffline, type OfflineCondition, type OfflineOrder, type OfflineRow, type Queue } from './store.js';
 
 /** What every offline method starts with: the checks of rules 1–2, its lower-cased parameters and its queue. */
 interface OfflineCall {
@@ -22,6 +22,17 @@ function offlineCall(caller: Caller, params: PhpMap): OfflineCall {
   const p: Record<string, unknown> = Object.create(null);
   for (const [k, v] of Object.entries(params)) p[k.toLowerCase()] = v;
   return { p, queue: { appId: caller.credentialId, connector: typeof p.auth_connector === 'string' ? p.auth_connector : '' } };
+}
+
+/**
+ * Retention (spec events.md §6.3, a SHOULD): the service deletes records older than about 34 days
+ * with an agent; scrumd has no agent, so the queue's methods that write (get, clear, error) first
+ * delete every record older than that on the portal's clock (the sandbox clock, so advancing it
+ * ages them), and event.offline.list, which only reads, does not show them. `unverified:` when the
+ * agent runs (hourly or daily) is not known; here a record is gone the moment it is too old.
+ */
+function expiredBefore(now: number): number {
+  return now - OFFLINE_LIFETIME_SECONDS;
 }
 
 /** `process_id`, required by .clear and .error ('' is a value). */
@@ -120,8 +131,9 @@ function newProcessId(): string {
 }
 
 /** event.offline.get (§4.7), in the caller's transaction: reserve (unless re-reading), read, clear. */
-export async function getOffline(db: Kysely<Database>, caller: Caller, params: PhpMap, dialect: string) {
+export async function getOffline(db: Kysely<Database>, caller: Caller, params: PhpMap, dialect: string, now: number) {
   const { p, queue } = offlineCall(caller, params);
+  await deleteExpiredOffline(db, expiredBefore(now));
   const limit = p.limit === undefined ? 50 : toInt(p.limit);
   if (limit <= 0) throw Errors.events.limitNotPositive();
   const given = p.process_id !== undefined && p.process_id !== null;
@@ -138,8 +150,9 @@ export async function getOffline(db: Kysely<Database>, caller: Caller, params: P
 }
 
 /** event.offline.clear (§4.8): `message_id` wins over `id`; `process_id=""` clears every unreserved record. */
-export async function clearOffline(db: Kysely<Database>, caller: Caller, params: PhpMap): Promise<true> {
+export async function clearOffline(db: Kysely<Database>, caller: Caller, params: PhpMap, now: number): Promise<true> {
   const { p, queue } = offlineCall(caller, params);
+  await deleteExpiredOffline(db, expiredBefore(now));
   const pid = processIdOf(p);
   if (p.message_id !== undefined) {
     if (!isPhpArray(p.message_id)) throw Errors.events.messageIds('message_id');
@@ -158,8 +171,9 @@ export async function clearOffline(db: Kysely<Database>, caller: Caller, params:
 }
 
 /** event.offline.error (§4.9). */
-export async function failOffline(db: Kysely<Database>, caller: Caller, params: PhpMap): Promise<true> {
+export async function failOffline(db: Kysely<Database>, caller: Caller, params: PhpMap, now: number): Promise<true> {
   const { p, queue } = offlineCall(caller, params);
+  await deleteExpiredOffline(db, expiredBefore(now));
   const pid = processIdOf(p);
   if (p.message_id === undefined || !isPhpArray(p.message_id)) throw Errors.events.messageIds('message_id');
   const messageIds = Object.values(p.message_id).map((x) => toStr(x).trim());
@@ -168,9 +182,11 @@ export async function failOffline(db: Kysely<Database>, caller: Caller, params: 
 }
 
 /** event.offline.list (§4.10): read-only, every state, 50 a page. */
-export async function listOfflineEvents(db: Kysely<Database>, caller: Caller, params: PhpMap, start: number): Promise<Page> {
+export async function listOfflineEvents(db: Kysely<Database>, caller: Caller, params: PhpMap, start: number, now: number): Promise<Page> {
   const { p, queue } = offlineCall(caller, params);
-  const filter = readFilter(p.filter, LIST_FIELDS, true);
+  const given = readFilter(p.filter, LIST_FIELDS, true);
+  const cutoff = expiredBefore(now);
+  const filter: OfflineCondition = (q) => given(q.where('timestamp_x', '>=', cutoff));
   const order = readOrder(p.order, LIST_FIELDS, ['id', 'asc']);
   const offset = Math.max(0, start);
   const { rows, total } = await listOffline(db, queue, filter, order, offset, LIST_LIMIT);

@@ -141,3 +141,14 @@ export async function listOffline(db: Kysely<Database>, queue: Queue, where: Off
   const rows = await ordered(inQueue(e.selectFrom('event_offline'), queue, where).selectAll(), order).limit(limit).offset(offset).execute();
   return { rows, total };
 }
+
+/**
+ * Retention (spec events.md §6.3): the service's agent deletes every record, in any state, whose
+ * TIMESTAMP_X is older than PROCESS_ID_LIFETIME, 2,952,000 s (commented "30 days", ≈ 34.2 days).
+ */
+export const OFFLINE_LIFETIME_SECONDS = 2_952_000;
+
+/** Deletes every app's records written before `cutoff` (portal Unix seconds). */
+export async function deleteExpiredOffline(db: Kysely<Database>, cutoff: number): Promise<void> {
+  await edb(db).deleteFrom('event_offline').where('timestamp_x', '<', cutoff).execute();
+}

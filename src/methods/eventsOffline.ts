@@ -5,10 +5,10 @@
 import { method, type Call, type MethodSpec } from '../protocol/method.js';
 import { clearOffline, failOffline, getOffline, listOfflineEvents } from '../events/offline.js';
 
-const get = ({ db, caller, params, app }: Call) => getOffline(db, caller, params, app.store.dialect);
-const clear = ({ db, caller, params }: Call) => clearOffline(db, caller, params);
-const error = ({ db, caller, params }: Call) => failOffline(db, caller, params);
-const list = ({ db, caller, params, start }: Call) => listOfflineEvents(db, caller, params, start);
+const get = ({ db, caller, params, app, now }: Call) => getOffline(db, caller, params, app.store.dialect, now);
+const clear = ({ db, caller, params, now }: Call) => clearOffline(db, caller, params, now);
+const error = ({ db, caller, params, now }: Call) => failOffline(db, caller, params, now);
+const list = ({ db, caller, params, start, now }: Call) => listOfflineEvents(db, caller, params, start, now);
 
 export const offlineEventMethods: MethodSpec[] = [
   // atomic reservation: one transaction (PostgreSQL skips the rows another call is reserving)

@@ -309,3 +309,23 @@ test('the command line: app add → list → open → finish → events wait/lis
     await rxc.close();
   }
 });
+
+test('open keeps the first 256 KB of a large page and answers the handler status as it is', async () => {
+  const { createServer } = await import('node:http');
+  const big = createServer((q, r) => {
+    q.resume();
+    q.on('end', () => r.writeHead(418, { 'content-type': 'text/html' }).end('x'.repeat(3 * 1024 * 1024)));
+  });
+  await new Promise<void>((r) => big.listen(0, '127.0.0.1', r));
+  try {
+    const port = (big.address() as { port: number }).port;
+    const made = await s.apps.create({ scope: 'task', onlyApi: false, url: `http://127.0.0.1:${port}/page` });
+    const page = await s.apps.open(made.client_id);
+    assert.equal(page.status, 418);
+    assert.equal(page.contentType, 'text/html');
+    assert.equal(page.body.length, 256 * 1024);
+  } finally {
+    big.closeAllConnections();
+    await new Promise<void>((r) => big.close(() => r()));
+  }
+});

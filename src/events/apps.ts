@@ -377,8 +377,23 @@ export async function openLocalApp(app: App, clientId: string, body: unknown, or
     const why = err.name === 'TimeoutError' ? 'no answer in 15 s' : (err.cause?.code ?? err.message);
     throw new ControlError(502, 'APP_UNREACHABLE', `the application's ${install ? 'installation path' : 'handler path'} did not answer: ${why}`);
   }
-  const buf = Buffer.from(await res.arrayBuffer().catch(() => new ArrayBuffer(0)));
-  return { url: url.toString(), install, status: res.status, contentType: res.headers.get('content-type'), body: buf.subarray(0, FRAME_BODY_LIMIT).toString('utf8') };
+  // the first FRAME_BODY_LIMIT bytes of the answer; the rest is not read (a page may be large)
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    const reader = res.body?.getReader();
+    while (reader && size < FRAME_BODY_LIMIT) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(Buffer.from(value));
+      size += value.length;
+    }
+    await reader?.cancel().catch(() => undefined);
+  } catch {
+    // an answer cut off midway: what arrived is kept
+  }
+  const text = Buffer.concat(chunks).subarray(0, FRAME_BODY_LIMIT).toString('utf8');
+  return { url: url.toString(), install, status: res.status, contentType: res.headers.get('content-type'), body: text };
 }
 
 export interface OutgoingWebhook {

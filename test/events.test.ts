@@ -315,6 +315,32 @@ describe('offline events (spec events.md §6)', () => {
     }
     assert.deepEqual(await ok(A, 'event.unbind', { event: 'ONTASKUPDATE', event_type: 'offline' }), { count: 1 });
   });
+
+  test('auth_connector goes with the token: it names the binding, the queue and the self-exclusion of the whole call (batch too)', async () => {
+    const X = { auth_connector: 'crm' };
+    assert.equal(await ok(A, 'event.bind', { event: 'ONTASKUPDATE', event_type: 'offline', ...X }), true);
+    const bound = (await ok(A, 'event.get')).filter((h: { event: string; offline?: number }) => h.event === 'ONTASKUPDATE' && h.offline === 1);
+    assert.deepEqual(bound, [{ event: 'ONTASKUPDATE', connector_id: 'crm', offline: 1 }]);
+    const task = Number((await t.admin.result('tasks.task.add', { fields: { TITLE: 'Connector', RESPONSIBLE_ID: 1 } })).task.id);
+    await idle();
+    // the app's own change under the same connector stays out of its queue, as a batch of its commands does
+    await ok(A, 'tasks.task.update', { taskId: task, fields: { TITLE: 'own, crm' }, ...X });
+    await ok(A, 'batch', { cmd: { u: `tasks.task.update?taskId=${task}&fields[TITLE]=own%20batch` }, ...X });
+    await idle();
+    assert.deepEqual(await ok(A, 'event.offline.list', X), []);
+    // the same app without the connector is another writer for queue crm
+    await ok(A, 'tasks.task.update', { taskId: task, fields: { TITLE: 'no connector' } });
+    await idle();
+    const list = await ok(A, 'event.offline.list', X);
+    assert.deepEqual(list.map((r: { EVENT_NAME: string; EVENT_DATA: { FIELDS_AFTER: { ID: number } } }) => [r.EVENT_NAME, r.EVENT_DATA.FIELDS_AFTER.ID]), [['ONTASKUPDATE', task]]);
+    // the connector-less queue is another queue
+    assert.deepEqual(await ok(A, 'event.offline.list'), []);
+    const got = await ok(A, 'event.offline.get', X);
+    assert.equal(got.events.length, 1);
+    assert.deepEqual(await ok(A, 'event.offline.list', X), []);
+    assert.deepEqual(await ok(A, 'event.unbind', { event: 'ONTASKUPDATE', event_type: 'offline' }), { count: 0 });
+    assert.deepEqual(await ok(A, 'event.unbind', { event: 'ONTASKUPDATE', event_type: 'offline', ...X }), { count: 1 });
+  });
 });
 
 describe('/oauth/authorize/ (spec events.md §3)', () => {

@@ -22,13 +22,23 @@ export const EVENT_SESSION_TTL = 7;
 
 export type OauthApp = Selectable<OauthAppTable>;
 
-/** A caller authenticated by an access token: the event-session TTL its call runs with (its token's − 1). */
-export type SessionCaller = Caller & { readonly eventSession: number };
+/**
+ * A caller authenticated by an access token: the event-session TTL its call runs with (its token's − 1),
+ * and the call's `auth_connector` (spec events.md §3: read by the authentication layer with the token,
+ * removed from the method's parameters, and the connector of the whole call — a batch's commands too).
+ */
+export type SessionCaller = Caller & { readonly eventSession: number; readonly connector?: string };
 
 /** The event-session TTL a call runs with: its token's − 1, or EVENT_SESSION_TTL (webhooks, the board). */
 export function eventSessionOf(caller: Caller): number {
   const t = (caller as Partial<SessionCaller>).eventSession;
   return typeof t === 'number' ? t : EVENT_SESSION_TTL;
+}
+
+/** The call's connector: its `auth_connector` when it was made with an access token, else ''. */
+export function connectorOf(caller: Caller): string {
+  const c = (caller as Partial<SessionCaller>).connector;
+  return typeof c === 'string' ? c : '';
 }
 
 

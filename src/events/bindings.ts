@@ -8,6 +8,7 @@ import { Errors } from '../core/errors.js';
 import { isPhpArray, toInt, toStr, type PhpMap } from '../core/php.js';
 import type { Caller } from '../core/call.js';
 import type { Database } from '../store/schema.js';
+import { connectorOf } from '../domain/oauth.js';
 import { bindable } from './catalogue.js';
 import { deleteHandlers, handlersOf, insertHandler } from './store.js';
 
@@ -48,12 +49,6 @@ function checkHandlerUrl(handler: string): void {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw Errors.events.unsupportedProtocol();
 }
 
-/** The call's `auth_connector` ('' when none). */
-export function connectorOf(params: PhpMap): string {
-  const v = (params as Record<string, unknown>).auth_connector;
-  return typeof v === 'string' ? v : '';
-}
-
 /** The options the event declares, coerced to integers; the others are dropped. */
 function eventOptions(v: unknown, declared: readonly string[]): Record<string, number> {
   const options: Record<string, number> = {};
@@ -91,7 +86,7 @@ export async function bindEvent(db: Kysely<Database>, caller: Caller, params: Ph
   if (offline && !def.offline) throw Errors.events.offlineNotAllowed();
   if (handler.length > 255) throw Errors.events.handlerTooLong();
   const options = eventOptions(p.OPTIONS, def.options ?? []);
-  if (!(await insertHandler(db, { appId, event, handler, userId, connector: connectorOf(params) }, options, now))) throw Errors.events.alreadyBound();
+  if (!(await insertHandler(db, { appId, event, handler, userId, connector: connectorOf(caller) }, options, now))) throw Errors.events.alreadyBound();
   return true;
 }
 
@@ -103,7 +98,7 @@ export async function unbindEvent(db: Kysely<Database>, caller: Caller, params: 
   if (event === '') throw Errors.events.argumentNull('EVENT');
   const offline = eventType(p.EVENT_TYPE) === 'offline';
   if (offline && !caller.isAdmin) throw Errors.accessDenied('Offline events unbinding requires administrator access rights');
-  if (offline) return { count: await deleteHandlers(db, { appId, event, handler: '', connector: connectorOf(params) }) };
+  if (offline) return { count: await deleteHandlers(db, { appId, event, handler: '', connector: connectorOf(caller) }) };
   const handler = toStr(p.HANDLER);
   if (handler === '') throw Errors.events.argumentNull('HANDLER');
   const present = p.AUTH_TYPE !== undefined && p.AUTH_TYPE !== null;

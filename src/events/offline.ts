@@ -8,6 +8,7 @@ import { Errors } from '../core/errors.js';
 import { isPhpArray, toInt, toStr, type PhpMap } from '../core/php.js';
 import { LIST_LIMIT, Page, type Caller } from '../core/call.js';
 import type { Database } from '../store/schema.js';
+import { connectorOf } from '../domain/oauth.js';
 import { deleteExpiredOffline, deleteOffline, listOffline, OFFLINE_LIFETIME_SECONDS, markOfflineError, reservedOffline, reserveOffline, type OfflineCondition, type OfflineOrder, type OfflineRow, type Queue } from './store.js';
 
 /** What every offline method starts with: the checks of rules 1–2, its lower-cased parameters and its queue. */
@@ -21,7 +22,7 @@ function offlineCall(caller: Caller, params: PhpMap): OfflineCall {
   if (!caller.isAdmin) throw Errors.accessDenied();
   const p: Record<string, unknown> = Object.create(null);
   for (const [k, v] of Object.entries(params)) p[k.toLowerCase()] = v;
-  return { p, queue: { appId: caller.credentialId, connector: typeof p.auth_connector === 'string' ? p.auth_connector : '' } };
+  return { p, queue: { appId: caller.credentialId, connector: connectorOf(caller) } };
 }
 
 /**

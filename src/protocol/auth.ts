@@ -76,7 +76,7 @@ export async function authenticateWebhook(
 }
 
 /** OAuth access tokens of the local authorization server, checked in the reference's order (§9.2). */
-export async function authenticateToken(app: App, token: string, method: MethodDef, now: number): Promise<Caller> {
+export async function authenticateToken(app: App, token: string, method: MethodDef, now: number, connector = ''): Promise<Caller> {
   const row = await findAccessToken(app.store.db, token);
   if (!row) throw Errors.invalidToken();
   if (row.appActive !== 'Y') throw Errors.applicationNotFound();
@@ -86,7 +86,7 @@ export async function authenticateToken(app: App, token: string, method: MethodD
   if (row.userActive !== 'Y') throw Errors.authorizationError();
   await touchUser(app, row.user_id, row.last_activity, now);
   // the call runs with the token's event-session TTL − 1 (spec events.md §5.7); 0: it raises no event
-  const caller: SessionCaller = { userId: row.user_id, isAdmin: row.is_admin === 'Y', authType: 'oauth', credentialId: row.appId, scopes, eventSession: Math.max(0, Number(row.event_session) - 1) };
+  const caller: SessionCaller = { userId: row.user_id, isAdmin: row.is_admin === 'Y', authType: 'oauth', credentialId: row.appId, scopes, eventSession: Math.max(0, Number(row.event_session) - 1), connector };
   return caller;
 }
 

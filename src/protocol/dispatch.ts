@@ -234,7 +234,9 @@ async function dispatchCall(app: App, registry: MethodRegistry, call: IncomingCa
       const token =
         call.bearer ?? (typeof auth === 'string' ? auth : typeof accessToken === 'string' ? accessToken : undefined);
       if (token === undefined || token === '') throw Errors.noAuth();
-      caller = await authenticateToken(app, token, method, now);
+      // auth_connector goes with the token: the caller carries it, the method's parameters lose it
+      const connector = own(params, 'auth_connector');
+      caller = await authenticateToken(app, token, method, now, typeof connector === 'string' ? connector : '');
       delete params.auth;
       delete params.access_token;
       delete params.auth_connector;

@@ -17,7 +17,7 @@ import { convertParam, invalidParam, missingParam, type ParamType } from './bind
 import type { CallContext } from './registry.js';
 import { inHit } from '../events/raise.js';
 import { wakeDeliverer } from '../events/deliverer.js';
-import { eventSessionOf } from '../domain/oauth.js';
+import { connectorOf, eventSessionOf } from '../domain/oauth.js';
 
 // ---------------------------------------------------------------------------------------------
 // parameters
@@ -250,7 +250,7 @@ function applyPolicy(ctx: CallContext, spelling: string, policy: FailurePolicy, 
 function asHit(run: (ctx: CallContext) => Promise<unknown>): (ctx: CallContext) => Promise<unknown> {
   return (ctx) => {
     const c = ctx.caller;
-    const connector = typeof ctx.params.auth_connector === 'string' ? ctx.params.auth_connector : '';
+    const connector = connectorOf(c);
     const clock = ctx.app.clock;
     const who = { userId: c.userId, appId: c.authType === 'oauth' ? c.credentialId : null, connector, zone: ctx.app.config.timezone, eventSession: eventSessionOf(c), now: () => clock.nowSeconds() };
     return inHit(who, () => run(ctx), (h) => {

@@ -166,7 +166,14 @@ test('complete a task, then the sprint: the open task goes back to the backlog',
   await page.setViewportSize({ width: 1280, height: 860 });
 
   // Alpha (completed, in In progress) and Beta (Finished) stay; Gamma (open, In progress) goes back
+  // a confirmation first, saying what will happen; Cancel changes nothing
   await page.getByRole('button', { name: 'Complete Sprint K' }).click();
+  await page.getByRole('group', { name: 'Confirm the completion' }).getByText('1 open task goes back to the backlog.').waitFor();
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  assert.equal(await page.getByRole('group', { name: 'Confirm the completion' }).count(), 0);
+  assert.equal((await t.admin.result('tasks.api.scrum.sprint.get', { id: sprintId })).status, 'active');
+  await page.getByRole('button', { name: 'Complete Sprint K' }).click();
+  await page.getByRole('button', { name: 'Yes, complete the sprint' }).click();
   await status('Completed "Sprint K": 1 open task went back to the backlog');
   await page.getByText('No active sprint.').waitFor();
   assert.equal((await t.admin.result('tasks.api.scrum.sprint.get', { id: sprintId })).status, 'completed');

@@ -27,6 +27,7 @@ export function ActiveSprint({ plan, act }: { me: Me; plan: Plan; act: Act; relo
   const [board, setBoard] = useState<SprintBoard | null>(null);
   const [loadError, setLoadError] = useState('');
   const [focusTask, setFocusTask] = useState<number | null>(null);
+  const [confirming, setConfirming] = useState(false);
   const boardRef = useRef<HTMLDivElement>(null);
   const load = () =>
     sprintBoard(groupId).then(
@@ -137,10 +138,11 @@ export function ActiveSprint({ plan, act }: { me: Me; plan: Plan; act: Act; relo
     }, `Deleted the stage "${s.name}"`);
   };
 
+  // what sprint.complete moves (scrum-api.md C2.4): open tasks in a column that is not FINISH
+  const finish = new Set(stages.filter((x) => x.type === 'FINISH').map((x) => x.id));
+  const open = board.tasks.filter((t) => t.status !== COMPLETED && !t.stageIds.some((id) => finish.has(id))).length;
   const completeSprint = () => {
-    // what sprint.complete moves (scrum-api.md C2.4): open tasks in a column that is not FINISH
-    const finish = new Set(stages.filter((x) => x.type === 'FINISH').map((x) => x.id));
-    const open = board.tasks.filter((t) => t.status !== COMPLETED && !t.stageIds.some((id) => finish.has(id))).length;
+    setConfirming(false);
     void run(async () => {
       const r = await call('tasks.api.scrum.sprint.complete', { id: groupId });
       if (r === null) throw new Error(`"${sprint.name}" could not be completed`);
@@ -154,8 +156,19 @@ export function ActiveSprint({ plan, act }: { me: Me; plan: Plan; act: Act; relo
         <h2 id="active-sprint-title">{sprint.name}</h2>
         <span class="badge active">active</span>
         <span class="muted">{day(sprint.dateStart)} → {day(sprint.dateEnd)} · {board.tasks.length} tasks · {points} story points</span>
-        <button type="button" aria-label={`Complete ${sprint.name}`} onClick={completeSprint}>Complete sprint</button>
+        <button type="button" aria-label={`Complete ${sprint.name}`} aria-expanded={confirming} onClick={() => setConfirming(true)}>Complete sprint</button>
       </div>
+      {confirming && (
+        <div class="card confirm" role="group" aria-label="Confirm the completion">
+          <p>
+            Complete "{sprint.name}"? {open > 0 ? `${open} open ${open === 1 ? 'task goes' : 'tasks go'} back to the backlog.` : 'No open task is left outside the finished stage.'}
+          </p>
+          <span class="actions">
+            <button type="button" onClick={completeSprint}>Yes, complete the sprint</button>
+            <button type="button" class="quiet" onClick={() => setConfirming(false)}>Cancel</button>
+          </span>
+        </div>
+      )}
       {sprint.goal && <p class="goal">Goal: {sprint.goal}</p>}
       <p class="hint" id="card-hint">Drag a card by its handle to another column, or focus it and press Alt+← or Alt+→.</p>
       <div class="kanban" ref={boardRef} role="group" aria-labelledby="active-sprint-title" style={{ '--columns': String(Math.max(stages.length, 1)) }}>

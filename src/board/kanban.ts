@@ -17,17 +17,9 @@ import { sprintGoal } from '../domain/scrum/entities.js';
 import { boardStages, SPRINT_BOARD } from '../domain/scrum/board.js';
 import { stageObject } from '../domain/scrum/kanban.js';
 import type { Database } from '../store/schema.js';
+import type { BoardTask, SprintBoard } from './planTypes.js';
 
-export interface BoardTask {
-  taskId: number;
-  title: string;
-  status: number;
-  storyPoints: string;
-  responsible: { id: number; name: string };
-  stageIds: number[];
-}
-
-export async function sprintBoard(db: Kysely<Database>, caller: Caller, groupId: number) {
+export async function sprintBoard(db: Kysely<Database>, caller: Caller, groupId: number): Promise<SprintBoard> {
   const group = await db.selectFrom('sonet_groups').select('id').where('id', '=', groupId).executeTakeFirst();
   if (!group || !(await canReadGroup(db, caller, groupId))) throw Errors.scrum.accessDenied();
   const sprint = await db

@@ -1,5 +1,5 @@
 /**
- * The shape of the board's plan answer (GET /_scrumd/board/api/groups/{id}/plan, src/board/plan.ts).
+ * The shapes of the board's plan and sprint-board answers (src/board/plan.ts, src/board/kanban.ts).
  * One definition for the server and the web board: web/src/api.ts imports these types (type-only,
  * through the `@scrumd/*` path of web/tsconfig.json), so this file imports nothing.
  */
@@ -37,4 +37,30 @@ export interface Plan {
   backlog: PlanEntity | null;
   sprints: PlanEntity[];
   epics: PlanEpic[];
+}
+
+/** The active sprint's board (GET /_scrumd/board/api/groups/{id}/sprint-board, src/board/kanban.ts). */
+export interface SprintBoard {
+  sprint: { id: number; name: string; goal: string; dateStart: number | null; dateEnd: number | null } | null;
+  /** in column order */
+  stages: BoardStage[];
+  tasks: BoardTask[];
+}
+
+export interface BoardStage {
+  id: number;
+  name: string;
+  sort: number;
+  type: string;
+  color: string;
+}
+
+export interface BoardTask {
+  taskId: number;
+  title: string;
+  status: number;
+  storyPoints: string;
+  responsible: { id: number; name: string };
+  /** a task may sit in two columns: kanban.addTask allows it */
+  stageIds: number[];
 }

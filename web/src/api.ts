@@ -89,7 +89,7 @@ export async function callAll<T = any>(method: string, params: Record<string, un
 
 // One definition with the server's (src/board/planTypes.ts): a type-only import, nothing of the server is bundled.
 export type { Plan, PlanEntity, PlanEpic, PlanItem } from '@scrumd/board/planTypes';
-import type { Plan } from '@scrumd/board/planTypes';
+import type { Plan, SprintBoard } from '@scrumd/board/planTypes';
 
 export async function groupPlan(groupId: number): Promise<Plan> {
   const res = await fetch(`${BASE}/groups/${groupId}/plan`, { credentials: 'same-origin' });
@@ -107,11 +107,7 @@ export async function setUserPassword(userId: number, password: string): Promise
 }
 
 /** The active sprint's board (stages in column order, tasks with their stages): src/board/kanban.ts. */
-export interface SprintBoard {
-  sprint: { id: number; name: string; goal: string; dateStart: number | null; dateEnd: number | null } | null;
-  stages: { id: number; name: string; sort: number; type: string; color: string }[];
-  tasks: { taskId: number; title: string; status: number; storyPoints: string; responsible: { id: number; name: string }; stageIds: number[] }[];
-}
+export type { SprintBoard } from '@scrumd/board/planTypes';
 
 export async function sprintBoard(groupId: number): Promise<SprintBoard> {
   const res = await fetch(`${BASE}/groups/${groupId}/sprint-board`, { credentials: 'same-origin' });

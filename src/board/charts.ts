@@ -15,6 +15,7 @@ import type { Caller } from '../core/call.js';
 import { Errors } from '../core/errors.js';
 import { canReadGroup } from '../domain/groups.js';
 import { burndown, groupOfSprint, velocity } from '../domain/scrum/historyCharts.js';
+import type { BurndownAnswer } from '../domain/scrum/historyTypes.js';
 import type { SessionUser } from './auth.js';
 
 export interface ChartRouteDeps {
@@ -47,12 +48,13 @@ export function registerChartRoutes(app: App, fastify: FastifyInstance, deps: Ch
       if (groupId === undefined || !(await canReadGroup(db, caller, groupId))) throw Errors.scrum.accessDenied();
       const b = await burndown(db, app.time.zone, id, app.clock.nowSeconds());
       if (!b) throw Errors.scrum.accessDenied();
-      return send(reply, {
+      const answer: BurndownAnswer = {
         ...b,
         groupId,
         startedAtIso: b.startedAt === undefined ? undefined : app.time.iso(b.startedAt),
         endsAtIso: b.endsAt === undefined ? undefined : app.time.iso(b.endsAt),
-      });
+      };
+      return send(reply, answer);
     }),
   );
 

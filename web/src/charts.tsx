@@ -10,37 +10,8 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { TabProps } from './lazyTabs';
 
-interface BurndownDay {
-  date: string;
-  remaining: number | null;
-  ideal: number;
-  added: number;
-  removed: number;
-  completed: number;
-}
-
-interface Burndown {
-  sprintId: number;
-  name: string;
-  status: string;
-  history: boolean;
-  reason?: string;
-  startedAtIso?: string;
-  endsAtIso?: string;
-  startScope?: number;
-  startRemaining?: number;
-  scopeAdded?: number;
-  scopeRemoved?: number;
-  completed?: number;
-  remaining?: number;
-  days: BurndownDay[];
-}
-
-interface Velocity {
-  groupId: number;
-  sprints: { sprintId: number; name: string; history: boolean; committed: number | null; completed: number | null }[];
-  average: number | null;
-}
+// One definition with the server's (src/domain/scrum/historyTypes.ts), imported type-only.
+import type { BurndownAnswer as Burndown, Velocity } from '@scrumd/domain/scrum/historyTypes';
 
 async function getJson<T>(path: string): Promise<T> {
   const res = await fetch(`/_scrumd/board/api/${path}`, { credentials: 'same-origin' });

@@ -16,39 +16,10 @@ import type { Kysely } from 'kysely';
 import { DateTime } from 'luxon';
 import type { Database } from '../../store/schema.js';
 import { historyDb, type HistoryRow } from './history.js';
+import type { Burndown, BurndownDay, Velocity, VelocitySprint } from './historyTypes.js';
 
 /** At most this many days on a burndown's axis (a sprint with a far end date shows its first year). */
 const MAX_DAYS = 366;
-
-export interface BurndownDay {
-  /** the day, YYYY-MM-DD in the portal's time zone */
-  date: string;
-  /** remaining story points at the end of the day (null: a day still to come) */
-  remaining: number | null;
-  ideal: number;
-  added: number;
-  removed: number;
-  completed: number;
-}
-
-export interface Burndown {
-  sprintId: number;
-  name: string;
-  status: string;
-  /** false: the sprint was started before the history was kept (or not started): no numbers */
-  history: boolean;
-  reason?: string;
-  startedAt?: number;
-  endsAt?: number;
-  /** story points in the sprint at its start, and of those not completed */
-  startScope?: number;
-  startRemaining?: number;
-  scopeAdded?: number;
-  scopeRemoved?: number;
-  completed?: number;
-  remaining?: number;
-  days: BurndownDay[];
-}
 
 const round = (x: number): number => Math.round(x * 1e6) / 1e6;
 
@@ -234,23 +205,6 @@ export async function burndown(db: Kysely<Database>, zone: string, sprintId: num
     remaining: replay.sum((t) => !t.done),
     days: out,
   };
-}
-
-export interface VelocitySprint {
-  sprintId: number;
-  name: string;
-  history: boolean;
-  /** story points at the start (null: no history) */
-  committed: number | null;
-  /** story points completed in the sprint when it was completed (null: no history) */
-  completed: number | null;
-}
-
-export interface Velocity {
-  groupId: number;
-  sprints: VelocitySprint[];
-  /** the mean completed story points of the sprints with history (null: none) */
-  average: number | null;
 }
 
 /** Velocity: the group's completed sprints in the order they ran (start date, then id). */

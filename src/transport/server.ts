@@ -20,6 +20,7 @@ import { registerControlRoutes } from './controlRoutes.js';
 import { usePortalClock } from '../control/state.js';
 import { registerBoardRoutes } from './boardRoutes.js';
 import { homePage } from './homePage.js';
+import { apiRequestBegins } from '../events/deliverer.js';
 import type { TlsMaterial } from './tls.js';
 
 const REST_HEADERS = {
@@ -81,7 +82,7 @@ export function buildServer(app: App, registry: MethodRegistry, fastify: Fastify
     fastify.addHttpMethod(m, { hasBody: m === 'POST', overrideExisting: true });
   }
 
-  fastify.addHook('onRequest', (req, _reply, done) => {
+  fastify.addHook('onRequest', (req, reply, done) => {
     req.scrumdStart = preciseNow();
     // Any Content-Type, malformed ones included, selects a decoding in decodeBody (protocol.md §2.1:
     // an unknown or missing type means a urlencoded body); Fastify's parser, which refuses media types
@@ -91,6 +92,9 @@ export function buildServer(app: App, registry: MethodRegistry, fastify: Fastify
     if (contentType !== undefined && req.method === 'POST') req.headers['content-type'] = 'application/octet-stream';
     // what another connection committed before this request is seen by it (remembered reads)
     app.store.requestBegins();
+    // REST calls have priority over event deliveries, which wait for a quiet moment (deliverer.ts)
+    const route = req.routeOptions.url;
+    if (route === '/rest' || route === '/rest/*') reply.raw.once('close', apiRequestBegins(app));
     done();
   });
   // No answer leaves before the writes it follows are on disk (group commit: src/store/groupCommit.ts).

@@ -4,7 +4,6 @@
  * `reset` manage a portal's database out of band (platform.md §13.4); `seed` fills one with a generated data set.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import cliProgress from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createApp } from './app.js';
 import { defaultConfig, type Config } from './config.js';
@@ -294,6 +293,8 @@ program
   .action(async (o) => {
     await withPortal(o.database, async (app) => {
       const t0 = Date.now();
+      // loaded here: `serve` (the same process image) has no use for it
+      const { default: cliProgress } = await import('cli-progress');
       const bar = new cliProgress.SingleBar(
         { stream: process.stderr, format: 'seeding [{bar}] {percentage}% | {value}/{total} tasks | {duration_formatted}', hideCursor: true },
         cliProgress.Presets.shades_classic,

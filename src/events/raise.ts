@@ -9,13 +9,13 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, randomBytes } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import { nowSeconds, PortalTime } from '../core/portalTime.js';
 import { userRecord } from '../domain/userQuery.js';
 import { EVENT_SESSION_TTL } from '../domain/oauth.js';
 import { EVENTS } from './catalogue.js';
-import { edb, type EventsDatabase } from './schema.js';
+import { edb, type EventDeliveryTable, type EventsDatabase } from './schema.js';
 
 /**
  * One hit: the calls whose events collapse together. Its id is drawn when an event first needs it, so
@@ -44,8 +44,12 @@ export class Hit {
     readonly now: () => number = nowSeconds,
   ) {}
 
+  /**
+   * Time-ordered (the milliseconds, then random bytes): the outbox rows of consecutive hits go to the
+   * end of its hit and dedupe indexes rather than to random pages, so a commit writes fewer pages.
+   */
   get hitId(): string {
-    return (this.id ??= randomBytes(12).toString('hex'));
+    return (this.id ??= `${Date.now().toString(16).padStart(12, '0')}${randomBytes(8).toString('hex')}`);
   }
 }
 
@@ -137,6 +141,7 @@ export async function raise(db0: Kysely<Database>, event: string, data: unknown,
   const memberId = await memberIdOf(db0);
   const ts = hit.now();
   const nowMs = Date.now(); // scheduling of the deliverer: real time
+  const rows: Insertable<EventDeliveryTable>[] = [];
   for (const h of handlers) {
     if (h.app_id !== null && (h.active !== 'Y' || h.installed !== 'Y')) continue; // spec §5.2
     if (event === 'ONOFFLINEEVENT' && (await offlineNoticeTooSoon(db, h.id, h.options, ts))) continue;
@@ -144,37 +149,47 @@ export async function raise(db0: Kysely<Database>, event: string, data: unknown,
     if (event === 'ONSONETGROUPUPDATE' && (await groupUpdateSuppressed(db, hit.hitId, objectKey, h.app_id, token))) continue;
     const localUser = h.user_id > 0 ? h.user_id : (opts.userId ?? hit.userId);
     const withTokens = def.tokens && h.app_id !== null && localUser > 0;
-    const dedupe = createHash('sha256')
+    // prefixed with the (time-ordered) hit id: see Hit.hitId
+    const dedupe = `${hit.hitId}.${createHash('sha256')
       .update([hit.hitId, h.app_id ?? '', h.handler, localUser, token, hit.eventSession, event, dataJson ?? ''].join('\u0000'))
-      .digest('hex');
-    await db
-      .insertInto('event_deliveries')
-      .values({
-        hit_id: hit.hitId,
-        dedupe,
-        handler_id: h.id,
-        app_id: h.app_id,
-        url: h.handler,
-        event_name: event,
-        data: dataJson,
-        object_key: objectKey,
-        order_key: `${h.id}|${objectKey}`,
-        local_user: localUser,
-        with_tokens: withTokens ? 'Y' : 'N',
-        with_refresh: withTokens && def.refresh ? 'Y' : 'N',
-        application_token: token,
-        ts,
-        event_session: hit.eventSession,
-        status: 'pending',
-        attempts: 0,
-        next_at: nowMs,
-        locked_until: 0,
-        created_at: ts,
-      })
-      .onConflict((oc) => oc.column('dedupe').doNothing())
-      .execute();
+      .digest('hex')}`;
+    const row = {
+      hit_id: hit.hitId,
+      dedupe,
+      handler_id: h.id,
+      app_id: h.app_id,
+      url: h.handler,
+      event_name: event,
+      data: dataJson,
+      object_key: objectKey,
+      order_key: `${h.id}|${objectKey}`,
+      local_user: localUser,
+      with_tokens: withTokens ? 'Y' : 'N',
+      with_refresh: withTokens && def.refresh ? 'Y' : 'N',
+      application_token: token,
+      ts,
+      event_session: hit.eventSession,
+      status: 'pending',
+      attempts: 0,
+      next_at: nowMs,
+      locked_until: 0,
+      created_at: ts,
+    };
+    // ONSONETGROUPUPDATE and ONOFFLINEEVENT read the outbox of this hit before each row: written one by one
+    if (event === 'ONSONETGROUPUPDATE' || event === 'ONOFFLINEEVENT') {
+      await insertDeliveries(db, [row]);
+      hit.written = true;
+    } else rows.push(row);
+  }
+  // the other events' deliveries: one statement (at most 500 rows each), not one per handler
+  for (let i = 0; i < rows.length; i += 500) {
+    await insertDeliveries(db, rows.slice(i, i + 500));
     hit.written = true;
   }
+}
+
+async function insertDeliveries(db: Kysely<EventsDatabase>, rows: Insertable<EventDeliveryTable>[]): Promise<void> {
+  await db.insertInto('event_deliveries').values(rows).onConflict((oc) => oc.column('dedupe').doNothing()).execute();
 }
 
 /**

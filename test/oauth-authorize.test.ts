@@ -177,4 +177,39 @@ describe('/oauth/authorize/ brute-force guard', () => {
       await s.close();
     }
   });
+
+  test("the board's password sign-in counts with the form: failures on either refuse both (429 BOARD_TOO_MANY_SIGN_INS)", async () => {
+    const s = await startTestServer();
+    try {
+      const a = await addOauthApp(s.server.app.store.db, { title: 'Shared guard', scopes: ['task'], redirectUri: 'https://app.example.com/cb' }, nowSeconds());
+      const u = await s.user();
+      await setPassword(s.server.app.store.db, u.userId, PASSWORD, nowSeconds());
+      const board = (password: string) =>
+        fetch(`${s.origin}/_scrumd/board/api/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-scrumd-csrf': '1', origin: s.origin },
+          body: JSON.stringify({ login: String(u.userId), password }),
+        });
+      const form = (password: string) =>
+        fetch(`${s.origin}/oauth/authorize/`, {
+          method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ client_id: a.clientId, login: String(u.userId), password }).toString(),
+        });
+      // the right password before any failure: signed in; a success forgets earlier failures
+      assert.equal((await board(PASSWORD)).status, 200);
+      for (let i = 0; i < 5; i++) {
+        const r = await board(`wrong ${i}`);
+        assert.equal(r.status, 401);
+        assert.equal((await r.json()).error, 'BOARD_WRONG_PASSWORD');
+      }
+      for (let i = 0; i < 5; i++) assert.equal((await form(`wrong ${i}`)).status, 200);
+      const refused = await board(PASSWORD);
+      assert.equal(refused.status, 429);
+      assert.deepEqual(await refused.json(), { error: 'BOARD_TOO_MANY_SIGN_INS', error_description: 'Too many failed sign-ins from this address: try again later' });
+      assert.equal(refused.headers.get('set-cookie'), null);
+      assert.equal((await form(PASSWORD)).status, 429);
+    } finally {
+      await s.close();
+    }
+  });
 });

@@ -40,6 +40,52 @@ function newToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
+/** Failed sign-ins one address may make within the window before it is refused without a check. */
+const MAX_FAILURES = 10;
+const FAILURE_WINDOW_MS = 15 * 60 * 1000;
+const MAX_TRACKED = 10_000;
+
+/**
+ * A cheap brute-force guard for password sign-ins — the board's /login and the authorization page
+ * (/oauth/authorize/) count together, as they guess the same passwords: per client address, in memory
+ * (each worker process counts its own), on the real clock (the sandbox may move the portal's). A
+ * success forgets the address.
+ */
+export class SignInLimiter {
+  private readonly failures = new Map<string, { count: number; since: number }>();
+  blocked(ip: string): boolean {
+    const f = this.failures.get(ip);
+    if (!f) return false;
+    if (Date.now() - f.since >= FAILURE_WINDOW_MS) {
+      this.failures.delete(ip);
+      return false;
+    }
+    return f.count >= MAX_FAILURES;
+  }
+  failed(ip: string): void {
+    const f = this.failures.get(ip);
+    if (f && Date.now() - f.since < FAILURE_WINDOW_MS) {
+      f.count++;
+      return;
+    }
+    this.failures.delete(ip);
+    if (this.failures.size >= MAX_TRACKED) this.failures.delete(this.failures.keys().next().value!);
+    this.failures.set(ip, { count: 1, since: Date.now() });
+  }
+  succeeded(ip: string): void {
+    this.failures.delete(ip);
+  }
+}
+
+const limiters = new WeakMap<object, SignInLimiter>();
+
+/** The sign-in limiter of a server (`app`): one per server, shared by its sign-in routes. */
+export function signInLimiterOf(app: object): SignInLimiter {
+  let l = limiters.get(app);
+  if (!l) limiters.set(app, (l = new SignInLimiter()));
+  return l;
+}
+
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
   const { N, r, p, keylen } = SCRYPT;

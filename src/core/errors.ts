@@ -288,6 +288,7 @@ export const Errors = {
     sessionExpired: () => new RestError('BOARD_SESSION_EXPIRED', 'The board session has expired: sign in again', 401),
     csrfRefused: () => new RestError('BOARD_CSRF_REFUSED', 'The request lacks the board session CSRF token or comes from another origin', 403),
     wrongPassword: () => new RestError('BOARD_WRONG_PASSWORD', 'Wrong user or password', 401),
+    tooManySignIns: () => new RestError('BOARD_TOO_MANY_SIGN_INS', 'Too many failed sign-ins from this address: try again later', 429),
     weakPassword: (min: number) => new RestError('BOARD_WEAK_PASSWORD', `A password has ${min} to 1024 characters`, 400),
     noSuchUser: () => new RestError('BOARD_NO_SUCH_USER', 'No active user with this id', 404),
   },

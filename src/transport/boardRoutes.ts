@@ -51,7 +51,7 @@ import { nowSeconds } from '../core/portalTime.js';
 import type { Caller } from '../core/call.js';
 import { dispatchAuthenticated, errorResponse } from '../protocol/dispatch.js';
 import type { MethodRegistry } from '../protocol/registry.js';
-import { checkPassword, consumeSignInLink, createSession, endSession, findSession, MIN_PASSWORD_LENGTH, setPassword, tokenHash, type SessionUser } from '../board/auth.js';
+import { checkPassword, consumeSignInLink, createSession, endSession, findSession, MIN_PASSWORD_LENGTH, setPassword, signInLimiterOf, tokenHash, type SessionUser } from '../board/auth.js';
 import { groupPlan } from '../board/plan.js';
 import { registerChartRoutes } from '../board/charts.js';
 import { ControlError, checkSnapshotName } from '../control/state.js';
@@ -214,8 +214,15 @@ export function registerBoardRoutes(app: App, registry: MethodRegistry, fastify:
       if ((typeof login !== 'string' && typeof login !== 'number') || typeof password !== 'string' || password.length > 1024) {
         throw Errors.board.wrongPassword();
       }
+      // the brute-force guard the authorization page shares (src/board/auth.ts SignInLimiter)
+      const limiter = signInLimiterOf(app);
+      if (limiter.blocked(req.ip)) throw Errors.board.tooManySignIns();
       const userId = await checkPassword(app.store.db, String(login), password);
-      if (userId === undefined) throw Errors.board.wrongPassword();
+      if (userId === undefined) {
+        limiter.failed(req.ip);
+        throw Errors.board.wrongPassword();
+      }
+      limiter.succeeded(req.ip);
       const s = await createSession(app.store.db, userId, nowSeconds());
       reply.header('set-cookie', sessionCookie(req, s.token, s.expiresAt - nowSeconds()));
       return sendResult(reply, { result: { userId, csrf: s.csrf, expiresAt: s.expiresAt } });

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../app.js';
 import { createHash } from 'node:crypto';
 import { findApp, grant, issueCode, type OauthApp } from '../domain/oauth.js';
-import { checkPassword } from '../board/auth.js';
+import { checkPassword, signInLimiterOf, type SignInLimiter } from '../board/auth.js';
 import { Errors } from '../core/errors.js';
 import { RestError } from '../core/errors.js';
 import { parsePhpQuery } from '../protocol/formDecoding.js';
@@ -48,7 +48,7 @@ export function registerOauthRoutes(app: App, fastify: FastifyInstance): void {
     }
   };
   // GET /oauth/authorize/ (trailing slash ignored) and POST from its own sign-in form.
-  const limiter = new SignInLimiter();
+  const limiter = signInLimiterOf(app);
   fastify.get('/oauth/authorize', (req, reply) => authorize(app, req, reply, limiter));
   fastify.post('/oauth/authorize', (req, reply) => authorize(app, req, reply, limiter));
   for (const path of ['/oauth/token', '/rest/oauth/token']) {
@@ -60,42 +60,6 @@ export function registerOauthRoutes(app: App, fastify: FastifyInstance): void {
 /** The page's only style, allowed by its hash so the CSP needs no 'unsafe-inline'. */
 const STYLE = 'body{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem}label{display:block;margin:.8rem 0 .2rem}input{width:100%;box-sizing:border-box;padding:.4rem}button{margin-top:1rem;padding:.5rem 1rem}.error{color:#b00020}';
 const STYLE_HASH = `'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`;
-
-/** Failed sign-ins one address may make within the window before it is refused without a check. */
-const MAX_FAILURES = 10;
-const FAILURE_WINDOW_MS = 15 * 60 * 1000;
-const MAX_TRACKED = 10_000;
-
-/**
- * A cheap brute-force guard for the sign-in form (the board's /login has none to reuse): per client
- * address, in memory (each worker process counts its own), on the real clock (the sandbox may move the
- * portal's). A success forgets the address.
- */
-class SignInLimiter {
-  private readonly failures = new Map<string, { count: number; since: number }>();
-  blocked(ip: string): boolean {
-    const f = this.failures.get(ip);
-    if (!f) return false;
-    if (Date.now() - f.since >= FAILURE_WINDOW_MS) {
-      this.failures.delete(ip);
-      return false;
-    }
-    return f.count >= MAX_FAILURES;
-  }
-  failed(ip: string): void {
-    const f = this.failures.get(ip);
-    if (f && Date.now() - f.since < FAILURE_WINDOW_MS) {
-      f.count++;
-      return;
-    }
-    this.failures.delete(ip);
-    if (this.failures.size >= MAX_TRACKED) this.failures.delete(this.failures.keys().next().value!);
-    this.failures.set(ip, { count: 1, since: Date.now() });
-  }
-  succeeded(ip: string): void {
-    this.failures.delete(ip);
-  }
-}
 
 function esc(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

@@ -16,6 +16,7 @@ import { ControlError } from '../control/state.js';
 import { addOauthApp, findApp, issueTokens, type OauthApp } from '../domain/oauth.js';
 import { IMPLEMENTED_SCOPES } from '../core/scopes.js';
 import { wakeDeliverer } from './deliverer.js';
+import { fanOut } from './outbox.js';
 import { httpBuildQuery } from './formEncoding.js';
 
 /** The portal language sent in app events (`unverified:` scrumd's portals are English). */
@@ -459,6 +460,8 @@ export async function findDeliveries(app: App, query: Record<string, unknown>) {
   const handler = optionalString(one(query.handler), 'handler', 1000);
   const limit = Math.min(1000, positiveInt(one(query.limit), 'limit', 50));
   if (status !== undefined && !DELIVERY_STATUSES.includes(status)) throw new ControlError(400, 'INVALID_FILTER', `status: one of ${DELIVERY_STATUSES.join(', ')}`);
+  // events raised but not fanned out yet become their (pending) deliveries first (outbox.ts)
+  await fanOut(app.store);
   let q = edb(app.store.db)
     .selectFrom('event_deliveries')
     .select(['id', 'event_name', 'handler_id', 'url', 'object_key', 'status', 'attempts', 'response_code', 'response_ms', 'last_error', 'created_at', 'delivered_at'])
@@ -498,6 +501,8 @@ export async function waitForDeliveries(app: App, body: unknown): Promise<{ pend
   const db = edb(app.store.db);
   wakeDeliverer(app);
   for (;;) {
+    // events raised but not fanned out yet become their (pending) deliveries first (outbox.ts)
+    await fanOut(app.store);
     const now = Date.now();
     // one statement: a delivery moving from pending to sending between two counts would be missed
     const busy = await db

@@ -1,5 +1,6 @@
 /**
- * The deliverer: sends the outbox (`event_deliveries`) to the handlers, asynchronously — after the
+ * The deliverer: fans the events of the outbox (`event_outbox`, outbox.ts) out into deliveries
+ * (`event_deliveries`) and sends these to the handlers, asynchronously — after the
  * commit of the change, never inside an API call — one process or many (PostgreSQL: each delivery is
  * claimed by one process with FOR UPDATE SKIP LOCKED). Per handler and object the deliveries go one at
  * a time, in the order they were raised. A failure (non-2xx, connection error, time-out) is retried a
@@ -16,6 +17,7 @@ import { ACCESS_TOKEN_TTL, issueTokens, type OauthApp } from '../domain/oauth.js
 import type { Database } from '../store/schema.js';
 import { httpBuildQuery } from './formEncoding.js';
 import { memberIdOf } from './raise.js';
+import { fanOut, outboxSize } from './outbox.js';
 import { edb, type EventDeliveryTable } from './schema.js';
 import type { Selectable } from 'kysely';
 
@@ -176,7 +178,7 @@ export class Deliverer {
         .select((eb) => eb.fn.countAll<number>().as('n'))
         .where((eb) => eb.or([eb('status', '=', 'sending'), eb.and([eb('status', '=', 'pending'), eb('next_at', '<=', Date.now())])]))
         .executeTakeFirstOrThrow();
-      if (Number(r.n) === 0 && this.inFlight.size === 0 && this.outcomes.length === 0 && !this.flushing) return;
+      if (Number(r.n) === 0 && (await outboxSize(this.app.store.db)) === 0 && this.inFlight.size === 0 && this.outcomes.length === 0 && !this.flushing) return;
       if (Date.now() > until) throw new Error('deliveries still pending');
       await new Promise((res) => setTimeout(res, 25));
     }
@@ -222,6 +224,8 @@ export class Deliverer {
         await this.yieldToApi();
         if (this.stopped) break;
         try {
+          // the events raised since the last round become deliveries first (outbox.ts)
+          await fanOut(this.app.store);
           claimed = await this.claimPrepared(room);
         } catch (e) {
           if (!this.stopped) this.app.log.warn({ err: e }, 'event deliveries: claim failed');

@@ -1,8 +1,10 @@
 /**
- * Raising an event: the handlers are selected and one delivery row per (handler URL, user) is written
- * into the outbox (`event_deliveries`) on the connection of the change that raises it — inside its
- * transaction — so a change that commits always has its deliveries and a rolled-back one never has.
- * The deliverer (deliverer.ts) sends them after the commit.
+ * Raising an event: the handlers are selected and, on the connection of the change that raises it —
+ * inside its transaction, so a change that commits always has its deliveries and a rolled-back one
+ * never has — task and user events are written as one outbox row (`event_outbox`, outbox.ts) that the
+ * deliverer fans out into one delivery per (handler URL, user) later; the other events (app, group,
+ * offline notices: their rules read this hit's deliveries) as one delivery row per (handler URL, user)
+ * in `event_deliveries` at once. The deliverer (deliverer.ts) sends them after the commit.
  *
  * A "hit" is one REST call (the method runner opens it, method.ts): identical events of one hit
  * collapse into one delivery per handler URL and user (spec events.md §5.6) by a unique key.
@@ -16,6 +18,7 @@ import { userRecord } from '../domain/userQuery.js';
 import { EVENT_SESSION_TTL } from '../domain/oauth.js';
 import { EVENTS } from './catalogue.js';
 import { edb, type EventDeliveryTable, type EventsDatabase } from './schema.js';
+import { viaOutbox, type OutboxTarget } from './outbox.js';
 
 /**
  * One hit: the calls whose events collapse together. Its id is drawn when an event first needs it, so
@@ -142,6 +145,8 @@ export async function raise(db0: Kysely<Database>, event: string, data: unknown,
   const ts = hit.now();
   const nowMs = Date.now(); // scheduling of the deliverer: real time
   const rows: Insertable<EventDeliveryTable>[] = [];
+  const outbox = viaOutbox(event);
+  const targets: OutboxTarget[] = [];
   for (const h of handlers) {
     if (h.app_id !== null && (h.active !== 'Y' || h.installed !== 'Y')) continue; // spec §5.2
     if (event === 'ONOFFLINEEVENT' && (await offlineNoticeTooSoon(db, h.id, h.options, ts))) continue;
@@ -149,6 +154,10 @@ export async function raise(db0: Kysely<Database>, event: string, data: unknown,
     if (event === 'ONSONETGROUPUPDATE' && (await groupUpdateSuppressed(db, hit.hitId, objectKey, h.app_id, token))) continue;
     const localUser = h.user_id > 0 ? h.user_id : (opts.userId ?? hit.userId);
     const withTokens = def.tokens && h.app_id !== null && localUser > 0;
+    if (outbox) {
+      targets.push([h.id, h.app_id, h.handler, localUser, withTokens ? 1 : 0, withTokens && def.refresh ? 1 : 0, token]);
+      continue;
+    }
     // prefixed with the (time-ordered) hit id: see Hit.hitId
     const dedupe = `${hit.hitId}.${createHash('sha256')
       .update([hit.hitId, h.app_id ?? '', h.handler, localUser, token, hit.eventSession, event, dataJson ?? ''].join('\u0000'))
@@ -180,6 +189,14 @@ export async function raise(db0: Kysely<Database>, event: string, data: unknown,
       await insertDeliveries(db, [row]);
       hit.written = true;
     } else rows.push(row);
+  }
+  // task and user events: one outbox row for all their handlers, fanned out by the deliverer (outbox.ts)
+  if (targets.length > 0) {
+    await db
+      .insertInto('event_outbox')
+      .values({ hit_id: hit.hitId, event_name: event, data: dataJson, object_key: objectKey, ts, event_session: hit.eventSession, targets: JSON.stringify(targets), created_at: ts })
+      .execute();
+    hit.written = true;
   }
   // the other events' deliveries: one statement (at most 500 rows each), not one per handler
   for (let i = 0; i < rows.length; i += 500) {

@@ -44,6 +44,20 @@ export interface EventDeliveryTable {
   created_at: number;
 }
 
+/** Migration 010: one row per raised event, fanned out into event_deliveries by the deliverer. */
+export interface EventOutboxTable {
+  id: Generated<number>;
+  hit_id: string;
+  event_name: string;
+  data: string | null;
+  object_key: string;
+  ts: number;
+  event_session: number;
+  /** JSON array of OutboxTarget */
+  targets: string;
+  created_at: number;
+}
+
 export interface EventOfflineTable {
   id: Generated<number>;
   timestamp_x: number;
@@ -70,6 +84,7 @@ export type EventsDatabase = Omit<Database, 'oauth_apps'> & {
   event_handlers: EventHandlerTable;
   event_deliveries: EventDeliveryTable;
   event_offline: EventOfflineTable;
+  event_outbox: EventOutboxTable;
 };
 
 /** The same connection typed with the event tables. */

@@ -12,6 +12,7 @@ import * as m006 from './006_board_sign_in.js';
 import * as m007 from './007_event_session.js';
 import * as m008 from './008_sprint_history.js';
 import * as m009 from './009_event_delivery_claim.js';
+import * as m010 from './010_event_outbox.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -27,7 +28,7 @@ export interface MigrationContext {
 }
 
 type Step = { up(db: Kysely<any>, ctx: MigrationContext): Promise<void> };
-const steps: Record<string, Step> = { '001_initial': m001, '002_tasks_epics_kanban': m002, '003_oauth_limits': m003, '004_filter_functions': m004, '005_events': m005, '006_board_sign_in': m006, '007_event_session': m007, '008_sprint_history': m008, '009_event_delivery_claim': m009 };
+const steps: Record<string, Step> = { '001_initial': m001, '002_tasks_epics_kanban': m002, '003_oauth_limits': m003, '004_filter_functions': m004, '005_events': m005, '006_board_sign_in': m006, '007_event_session': m007, '008_sprint_history': m008, '009_event_delivery_claim': m009, '010_event_outbox': m010 };
 
 export class ScrumdMigrations implements MigrationProvider {
   constructor(private readonly dialect: Dialect) {}

@@ -17,7 +17,7 @@ import { ACCESS_TOKEN_TTL, issueTokens, type OauthApp } from '../domain/oauth.js
 import type { Database } from '../store/schema.js';
 import { httpBuildQuery } from './formEncoding.js';
 import { memberIdOf } from './raise.js';
-import { fanOut, outboxSize } from './outbox.js';
+import { fanOutBatch } from './outbox.js';
 import { edb, type EventDeliveryTable } from './schema.js';
 import type { Selectable } from 'kysely';
 
@@ -171,14 +171,13 @@ export class Deliverer {
   /** Resolves once no delivery is due or being sent (tests; the control plane's "wait"). */
   async idle(timeoutMs = 30_000): Promise<void> {
     const until = Date.now() + timeoutMs;
-    const db = edb(this.app.store.db);
     for (;;) {
-      const r = await db
-        .selectFrom('event_deliveries')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where((eb) => eb.or([eb('status', '=', 'sending'), eb.and([eb('status', '=', 'pending'), eb('next_at', '<=', Date.now())])]))
-        .executeTakeFirstOrThrow();
-      if (Number(r.n) === 0 && (await outboxSize(this.app.store.db)) === 0 && this.inFlight.size === 0 && this.outcomes.length === 0 && !this.flushing) return;
+      // one statement: an outbox row fanned out between two counts would be missed
+      const now = Date.now();
+      const r = await sql<{ n: number | string }>`
+        select (select count(*) from event_deliveries where status = 'sending' or (status = 'pending' and next_at <= ${now}))
+             + (select count(*) from event_outbox) as n`.execute(this.app.store.db);
+      if (Number(r.rows[0]?.n ?? 0) === 0 && this.inFlight.size === 0 && this.outcomes.length === 0 && !this.flushing) return;
       if (Date.now() > until) throw new Error('deliveries still pending');
       await new Promise((res) => setTimeout(res, 25));
     }
@@ -218,15 +217,24 @@ export class Deliverer {
   private async run(): Promise<void> {
     while (!this.stopped) {
       let claimed: Prepared[] = [];
+      let fanned = 0;
       this.woken = false;
       const room = this.options.batch - this.inFlight.size;
       if (room > 0) {
         await this.yieldToApi();
         if (this.stopped) break;
         try {
-          // the events raised since the last round become deliveries first (outbox.ts)
-          await fanOut(this.app.store);
           claimed = await this.claimPrepared(room);
+          // Events raised but not fanned out yet (outbox.ts) become deliveries only as fast as they are
+          // sent: a few outbox rows when the claim found too few deliveries. Under API load the outbox
+          // (one row per event, no index) grows instead of event_deliveries (one row per handler, five
+          // indexes), and the rest is fanned out when the API is quiet. The deliveries already there
+          // come first: every task or user event goes through the outbox, fanned out in id order, so
+          // they are all older than any event still in the outbox.
+          if (claimed.length < room) {
+            fanned = await fanOutBatch(this.app.store, room - claimed.length);
+            if (fanned > 0) claimed.push(...(await this.claimPrepared(room - claimed.length)));
+          }
         } catch (e) {
           if (!this.stopped) this.app.log.warn({ err: e }, 'event deliveries: claim failed');
         }
@@ -240,7 +248,7 @@ export class Deliverer {
         });
       }
       if (this.stopped) break;
-      if (claimed.length > 0 && this.inFlight.size < this.options.batch) continue;
+      if ((claimed.length > 0 || fanned > 0) && this.inFlight.size < this.options.batch) continue;
       if (this.woken) continue;
       await this.sleep(this.options.pollMs);
     }

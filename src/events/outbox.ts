@@ -62,12 +62,6 @@ export async function fanOut(store: Store): Promise<number> {
   }
 }
 
-/** How many outbox rows wait to be fanned out. */
-export async function outboxSize(db: Kysely<Database>): Promise<number> {
-  const r = await edb(db).selectFrom('event_outbox').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-  return Number(r.n);
-}
-
 async function insertDeliveries(db: Kysely<Database>, rows: OutboxRow[]): Promise<void> {
   const nowMs = Date.now(); // scheduling of the deliverer: real time
   const out: Insertable<EventDeliveryTable>[] = [];

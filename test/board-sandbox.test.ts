@@ -8,19 +8,12 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer, toReply, type Client, type Reply, type TestServer } from './helpers/harness.js';
+import { controlCall, startTestServer, toReply, type Client, type Reply, type TestServer } from './helpers/harness.js';
 import { boardSession, buildBoard, launchBoardBrowser, shot, type BoardBrowser, type BoardHttpSession } from './helpers/browser.js';
 import { Receiver } from './helpers/receiver.js';
 import { addOutgoingWebhook } from '../src/events/apps.js';
 
-async function ctl(t: TestServer, method: string, path: string, body?: unknown): Promise<Reply> {
-  const res = await fetch(`${t.origin}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${t.server.controlToken}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return toReply(res);
-}
+const ctl = controlCall;
 
 async function ctlOk(t: TestServer, method: string, path: string, body?: unknown): Promise<any> {
   const r = await ctl(t, method, path, body);

@@ -8,21 +8,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { addMember, ADMIN_SECRET, createScrum, startTestServer, toReply, type Reply, type TestServer } from './helpers/harness.js';
+import { addMember, ADMIN_SECRET, createScrum, controlCall, startTestServer, type TestServer } from './helpers/harness.js';
 import { testingPostgres } from './helpers/database.js';
 import { CONTROL_OPERATIONS } from '../src/transport/controlRoutes.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'scrumd-control-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-async function ctl(t: TestServer, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
-  const res = await fetch(`${t.origin}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${t.server.controlToken}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return toReply(res);
-}
+const ctl = controlCall;
 
 async function ok(t: TestServer, method: string, path: string, body?: unknown): Promise<any> {
   const r = await ctl(t, method, path, body);

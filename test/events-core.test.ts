@@ -9,7 +9,7 @@ import { addOauthApp, findApp, issueCode } from '../src/domain/oauth.js';
 import { nowSeconds } from '../src/core/portalTime.js';
 import { delivererOf } from '../src/events/deliverer.js';
 import { parsePhpQuery } from '../src/protocol/formDecoding.js';
-import { rawCall, startTestServer, toReply, type TestServer } from './helpers/harness.js';
+import { rawCall, controlCall, startTestServer, toReply, type TestServer } from './helpers/harness.js';
 import { Receiver, type Received } from './helpers/receiver.js';
 
 let t: TestServer;
@@ -39,12 +39,7 @@ async function tokenFromEndpoint(userId: number): Promise<string> {
 }
 
 async function clock(path: string, body?: unknown) {
-  const res = await fetch(`${t.origin}/_scrumd/clock/${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${t.server.controlToken}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const r = await toReply(res);
+  const r = await controlCall(t, 'POST', `/_scrumd/clock/${path}`, body);
   assert.equal(r.status, 200, r.text);
   return r.body.result;
 }

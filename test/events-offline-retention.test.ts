@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { addOauthApp, findApp, issueTokens } from '../src/domain/oauth.js';
 import { nowSeconds } from '../src/core/portalTime.js';
 import { delivererOf } from '../src/events/deliverer.js';
-import { rawCall, startTestServer, toReply, type TestServer } from './helpers/harness.js';
+import { rawCall, controlCall, startTestServer, type TestServer } from './helpers/harness.js';
 
 let t: TestServer;
 let A: string; // token of the app for admin 1
@@ -20,12 +20,7 @@ async function ok(method: string, params: Record<string, unknown> = {}) {
 }
 
 async function clock(path: string, body?: unknown) {
-  const res = await fetch(`${t.origin}/_scrumd/clock/${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${t.server.controlToken}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const r = await toReply(res);
+  const r = await controlCall(t, 'POST', `/_scrumd/clock/${path}`, body);
   assert.equal(r.status, 200, r.text);
   return r.body.result;
 }

@@ -8,16 +8,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { addOauthApp, findApp, issueCode } from '../src/domain/oauth.js';
 import { nowSeconds } from '../src/core/portalTime.js';
-import { ADMIN_SECRET, rawCall, startTestServer, toReply, type Reply, type TestServer } from './helpers/harness.js';
+import { ADMIN_SECRET, rawCall, controlCall, startTestServer, toReply, type TestServer } from './helpers/harness.js';
 
-async function ctl(t: TestServer, method: string, path: string, body?: unknown): Promise<Reply> {
-  const res = await fetch(`${t.origin}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${t.server.controlToken}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return toReply(res);
-}
+const ctl = controlCall;
 
 async function ok(t: TestServer, method: string, path: string, body?: unknown): Promise<any> {
   const r = await ctl(t, method, path, body);

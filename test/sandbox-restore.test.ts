@@ -7,17 +7,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createScrum, startTestServer, toReply, type TestServer } from './helpers/harness.js';
+import { createScrum, controlCall, startTestServer, type TestServer } from './helpers/harness.js';
 
-async function ctl(t: TestServer, method: string, path: string, body?: unknown) {
-  return toReply(
-    await fetch(`${t.origin}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${t.server.controlToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    }),
-  );
-}
+const ctl = controlCall;
 
 async function ok(t: TestServer, method: string, path: string, body?: unknown): Promise<any> {
   const r = await ctl(t, method, path, body);

@@ -9,20 +9,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { startTestServer, toReply, type TestServer } from './helpers/harness.js';
+import { controlCall, startTestServer, type TestServer } from './helpers/harness.js';
 import { testingPostgres } from './helpers/database.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'scrumd-snapclock-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 async function ok(t: TestServer, method: string, path: string, body?: unknown): Promise<any> {
-  const r = await toReply(
-    await fetch(`${t.origin}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${t.server.controlToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    }),
-  );
+  const r = await controlCall(t, method, path, body);
   assert.equal(r.status, 200, `${method} ${path}: ${r.text}`);
   return r.body;
 }

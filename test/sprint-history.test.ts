@@ -7,7 +7,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer, toReply, type Client, type TestServer } from './helpers/harness.js';
+import { controlCall, startTestServer, toReply, type Client, type TestServer } from './helpers/harness.js';
 import { boardSession } from './helpers/browser.js';
 
 let t: TestServer;
@@ -16,12 +16,8 @@ let outsider: Client;
 const T = (iso: string) => Date.parse(iso) / 1000;
 
 async function freeze(iso: string): Promise<void> {
-  const r = await fetch(`${t.origin}/_scrumd/clock/freeze`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${t.server.controlToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ time: iso }),
-  });
-  assert.equal(r.status, 200, await r.text());
+  const r = await controlCall(t, 'POST', '/_scrumd/clock/freeze', { time: iso });
+  assert.equal(r.status, 200, r.text);
 }
 
 before(async () => {

@@ -71,6 +71,19 @@ export async function toReply(res: Response): Promise<Reply> {
   return { status: res.status, headers: res.headers, text, body };
 }
 
+/**
+ * A control-API call (`/_scrumd/…`) with the server's control token: a body is sent as JSON (a string
+ * as it is), the answer read as a Reply.
+ */
+export async function controlCall(t: TestServer, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
+  const res = await fetch(`${t.origin}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${t.server.controlToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return toReply(res);
+}
+
 export interface TestServer {
   server: RunningServer;
   origin: string;

@@ -150,7 +150,7 @@ export async function dispatchAuthenticated(app: App, registry: MethodRegistry, 
     const { name, xml } = normalizeMethodName(call.method);
     if (rec) {
       rec.method = name;
-      rec.params = { ...call.params };
+      rec.params = call.params; // as a REST call's: the copy is made once it is authenticated (runAuthenticated)
     }
     const method = registry.resolve(name);
     if (!method) throw Errors.methodNotFound();

@@ -82,7 +82,9 @@ function freePort(): Promise<number> {
 }
 
 function startChild(args: string[]): ChildProcess {
-  const child = spawn(process.execPath, ['--import', WATCHDOG, ...args], { stdio: ['ignore', 'ignore', 'inherit'], cwd: ROOT });
+  // BENCH_CPU_PROF=dir: each server writes a V8 CPU profile there when it stops (node --cpu-prof)
+  const prof = env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', env.BENCH_CPU_PROF] : [];
+  const child = spawn(process.execPath, [...prof, '--import', WATCHDOG, ...args], { stdio: ['ignore', 'ignore', 'inherit'], cwd: ROOT });
   children.add(child);
   child.once('exit', () => children.delete(child));
   return child;

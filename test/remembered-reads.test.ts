@@ -16,6 +16,8 @@ import { IMPLEMENTED_SCOPES } from '../src/core/scopes.js';
 import { openStore, type Store } from '../src/store/db.js';
 import { preparedQuery, rememberedRows } from '../src/store/prepared.js';
 import { WriteTracker } from '../src/store/writeTracking.js';
+import { raiseTaskEvent } from '../src/events/raise.js';
+import { edb } from '../src/events/schema.js';
 import { sql } from 'kysely';
 import BetterSqlite3 from 'better-sqlite3';
 import { addMember, Client, createScrum, errorOf, startTestServer, type TestServer } from './helpers/harness.js';
@@ -216,7 +218,7 @@ describe('remembered reads in the store', () => {
     });
   });
 
-  test('the write clock: tables written, cascades learnt from the schema, transaction control counts for nothing', () => {
+  test('the write clock: tables written, cascades learnt from the schema, begin and commit count for nothing, a rollback for everything', () => {
     const sqlite = new BetterSqlite3(':memory:');
     try {
       sqlite.exec(`create table parent (id integer primary key);
@@ -242,6 +244,12 @@ describe('remembered reads in the store', () => {
       const at4 = w.now();
       w.wrote('pragma user_version = 3');
       assert.ok(!w.unchangedSince(['parent'], at4));
+      const at5 = w.now();
+      w.wrote('rollback');
+      assert.ok(!w.unchangedSince(['other'], at5), 'a rollback changes back whatever the transaction wrote: every table');
+      const at6 = w.now();
+      w.wrote('rollback to "sp1"');
+      assert.ok(!w.unchangedSince(['other'], at6), 'and so does a rollback to a savepoint');
       assert.deepEqual(w.tablesIn('select "child"."id" from "child", parent where parent.id = "child"."parent_id"'), ['child', 'parent']);
       assert.deepEqual(w.tablesIn('select 1 from "Other" where exists (select 1 from grandchild)'), ['other', 'grandchild']);
       assert.deepEqual(w.tablesIn('select "children", "parents" from x'), [], 'names inside longer words are not tables');
@@ -283,6 +291,39 @@ describe('remembered reads in the store', () => {
         /roll back/,
       );
       assert.equal((await nameOf.first(db, id))?.name, 'Committed');
+    });
+  });
+
+  test('the handlers a raised event reads, kept inside the change’s transaction, follow a bind, an unbind and a rolled-back bind', async () => {
+    await withSoleStore(async (store) => {
+      const db = store.db;
+      const outbox = async (on = db) => Number((await sql<{ n: number }>`select count(*) as n from event_outbox`.execute(on)).rows[0]!.n);
+      const update = (taskId: number) => store.transaction((trx) => raiseTaskEvent(trx, 'ONTASKUPDATE', taskId));
+      const bind = (trx: typeof db) =>
+        edb(trx)
+          .insertInto('event_handlers')
+          .values({ app_id: null, event_name: 'ONTASKUPDATE', handler: 'http://127.0.0.1:9/h', user_id: 1, connector_id: '', options: '{}', application_token: 'tok', title: '', date_create: 1 })
+          .execute();
+      await update(1);
+      await update(2);
+      assert.equal(await outbox(), 0, 'no handler: nothing written (the empty list is kept)');
+      await assert.rejects(
+        store.transaction(async (trx) => {
+          await bind(trx);
+          await raiseTaskEvent(trx, 'ONTASKUPDATE', 3);
+          assert.equal(await outbox(trx), 1, 'the transaction sees its own handler');
+          throw new Error('roll back');
+        }),
+        /roll back/,
+      );
+      await update(4);
+      assert.equal(await outbox(), 0, 'the rolled-back handler is not kept');
+      await bind(db);
+      await update(5);
+      assert.equal(await outbox(), 1, 'a handler bound since is found');
+      await edb(db).deleteFrom('event_handlers').execute();
+      await update(6);
+      assert.equal(await outbox(), 1, 'an unbound handler is not');
     });
   });
 

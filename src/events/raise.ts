@@ -19,6 +19,8 @@ import { EVENT_SESSION_TTL } from '../domain/oauth.js';
 import { EVENTS } from './catalogue.js';
 import { edb, type EventDeliveryTable, type EventsDatabase } from './schema.js';
 import { viaOutbox, type OutboxTarget } from './outbox.js';
+import { preparedQuery, writeClockOf } from '../store/prepared.js';
+import type { WriteClock } from '../store/writeTracking.js';
 
 /**
  * One hit: the calls whose events collapse together. Its id is drawn when an event first needs it, so
@@ -52,9 +54,16 @@ export class Hit {
    * end of its hit and dedupe indexes rather than to random pages, so a commit writes fewer pages.
    */
   get hitId(): string {
-    return (this.id ??= `${Date.now().toString(16).padStart(12, '0')}${randomBytes(8).toString('hex')}`);
+    return (this.id ??= `${Date.now().toString(16).padStart(12, '0')}${PROCESS_TAG}${(++hitCounter % 0x1_0000_0000).toString(16).padStart(8, '0')}`);
   }
 }
+
+/**
+ * Hit ids are unique across processes sharing one database (PostgreSQL, `--workers`): a random tag
+ * drawn once per process, then a counter — random bytes per hit cost a system call each.
+ */
+const PROCESS_TAG = randomBytes(4).toString('hex');
+let hitCounter = 0;
 
 const hits = new AsyncLocalStorage<Hit>();
 
@@ -78,10 +87,62 @@ export function currentHit(): Hit | undefined {
   return hits.getStore();
 }
 
+const memberIdQuery = preparedQuery((db: Kysely<Database>, key: string) => db.selectFrom('settings').select('value').where('key', '=', key));
+
 /** The portal's member id (32 hex). */
 export async function memberIdOf(db: Kysely<Database>): Promise<string> {
-  const r = await db.selectFrom('settings').select('value').where('key', '=', 'member_id').executeTakeFirst();
-  return r?.value ?? '';
+  const rows = await keptRows(db, 'member_id', SETTINGS, () => memberIdQuery.all(db, 'member_id'));
+  return rows[0]?.value ?? '';
+}
+
+/**
+ * The handlers an event may go to, read on the change's connection: online ones (a handler URL) and
+ * offline ones (no URL) of every application, filtered by application in memory (only the ONAPP*
+ * events and ONOFFLINEEVENT name one).
+ */
+const onlineHandlersQuery = preparedQuery((db: Kysely<Database>, event: string) =>
+  edb(db)
+    .selectFrom('event_handlers as h')
+    .leftJoin('oauth_apps as a', 'a.id', 'h.app_id')
+    .select(['h.id', 'h.app_id', 'h.handler', 'h.user_id', 'h.options', 'h.application_token as hook_token', 'a.client_id', 'a.application_token', 'a.active', 'a.installed'])
+    .where('h.event_name', '=', event)
+    .where('h.handler', '<>', '')
+    .orderBy('h.id'),
+);
+const offlineHandlersQuery = preparedQuery((db: Kysely<Database>, event: string) =>
+  edb(db)
+    .selectFrom('event_handlers as h')
+    .innerJoin('oauth_apps as a', 'a.id', 'h.app_id')
+    .select(['h.app_id', 'h.connector_id'])
+    .where('h.event_name', '=', event)
+    .where('h.handler', '=', '')
+    .where('a.active', '=', 'Y')
+    .where('a.installed', '=', 'Y')
+    .orderBy('h.id'),
+);
+const HANDLER_TABLES = ['event_handlers', 'oauth_apps'] as const;
+const SETTINGS = ['settings'] as const;
+
+/**
+ * Rows every raised event reads (its handlers, the member id), kept in memory where the store has a
+ * write clock (SQLite served by this process alone) until one of `tables` is written — read on the
+ * change's transaction, which is safe there (writeClockOf). Elsewhere they are read every time. Kept
+ * empty answers too: most events have no handler, and most calls raise one.
+ */
+const kept = new WeakMap<WriteClock, Map<string, { at: number; rows: readonly unknown[] }>>();
+
+async function keptRows<R>(db: Kysely<Database>, key: string, tables: readonly string[], read: () => Promise<readonly R[]>): Promise<readonly R[]> {
+  const clock = writeClockOf(db);
+  if (!clock) return read();
+  let memory = kept.get(clock);
+  if (!memory) kept.set(clock, (memory = new Map()));
+  const hit = memory.get(key);
+  if (hit && clock.unchangedSince(tables, hit.at)) return hit.rows as readonly R[];
+  const at = clock.now();
+  const rows = await read();
+  if (memory.size > 1_000) memory.clear(); // keys are event names (a closed set); bounded all the same
+  memory.set(key, { at, rows });
+  return rows;
 }
 
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
@@ -129,17 +190,13 @@ export async function raise(db0: Kysely<Database>, event: string, data: unknown,
   if (!def) return;
   const hit = hits.getStore() ?? new Hit(0, null, '');
   if (hit.eventSession <= 0) return; // the loop limit (spec §5.7): no event at all, online or offline
-  let q = db
-    .selectFrom('event_handlers as h')
-    .leftJoin('oauth_apps as a', 'a.id', 'h.app_id')
-    .select(['h.id', 'h.app_id', 'h.handler', 'h.user_id', 'h.options', 'h.application_token as hook_token', 'a.client_id', 'a.application_token', 'a.active', 'a.installed'])
-    .where('h.event_name', '=', event)
-    .where('h.handler', '<>', '')
-    .orderBy('h.id');
-  if (event.startsWith('ONAPP') || event === 'ONOFFLINEEVENT') q = q.where('h.app_id', '=', opts.onlyApp ?? -1);
   const dataJson = data === null ? null : JSON.stringify(data);
   if (def.offline) await recordOffline(db, hit, event, dataJson, opts.onlyApp);
-  const handlers = await q.execute();
+  let handlers = await keptRows(db0, `online|${event}`, HANDLER_TABLES, () => onlineHandlersQuery.all(db0, event));
+  if (event.startsWith('ONAPP') || event === 'ONOFFLINEEVENT') {
+    const only = opts.onlyApp ?? -1;
+    handlers = handlers.filter((h) => h.app_id === only);
+  }
   if (handlers.length === 0) return;
   const memberId = await memberIdOf(db0);
   const ts = hit.now();
@@ -192,10 +249,7 @@ export async function raise(db0: Kysely<Database>, event: string, data: unknown,
   }
   // task and user events: one outbox row for all their handlers, fanned out by the deliverer (outbox.ts)
   if (targets.length > 0) {
-    await db
-      .insertInto('event_outbox')
-      .values({ hit_id: hit.hitId, event_name: event, data: dataJson, object_key: objectKey, ts, event_session: hit.eventSession, targets: JSON.stringify(targets), created_at: ts })
-      .execute();
+    await insertOutboxRow.run(db0, hit.hitId, event, dataJson, objectKey, ts, hit.eventSession, JSON.stringify(targets));
     hit.written = true;
   }
   // the other events' deliveries: one statement (at most 500 rows each), not one per handler
@@ -204,6 +258,13 @@ export async function raise(db0: Kysely<Database>, event: string, data: unknown,
     hit.written = true;
   }
 }
+
+const insertOutboxRow = preparedQuery(
+  (db: Kysely<Database>, hitId: string, event: string, data: string | null, objectKey: string, ts: number, eventSession: number, targets: string) =>
+    edb(db)
+      .insertInto('event_outbox')
+      .values({ hit_id: hitId, event_name: event, data, object_key: objectKey, ts, event_session: eventSession, targets, created_at: ts }),
+);
 
 async function insertDeliveries(db: Kysely<EventsDatabase>, rows: Insertable<EventDeliveryTable>[]): Promise<void> {
   await db.insertInto('event_deliveries').values(rows).onConflict((oc) => oc.column('dedupe').doNothing()).execute();
@@ -238,16 +299,9 @@ export async function raiseUserAdd(db: Kysely<Database>, userId: number, now: nu
  * with the binding's connector; then ONOFFLINEEVENT for each app that got a record (§6.4).
  */
 async function recordOffline(db: Kysely<EventsDatabase>, hit: Hit, event: string, dataJson: string | null, onlyApp: number | undefined): Promise<void> {
-  let q = db
-    .selectFrom('event_handlers as h')
-    .innerJoin('oauth_apps as a', 'a.id', 'h.app_id')
-    .select(['h.app_id', 'h.connector_id'])
-    .where('h.event_name', '=', event)
-    .where('h.handler', '=', '')
-    .where('a.active', '=', 'Y')
-    .where('a.installed', '=', 'Y');
-  if (event.startsWith('ONAPP')) q = q.where('h.app_id', '=', onlyApp ?? -1);
-  const rows = await q.execute();
+  const db0 = db as unknown as Kysely<Database>;
+  let rows = await keptRows(db0, `offline|${event}`, HANDLER_TABLES, () => offlineHandlersQuery.all(db0, event));
+  if (event.startsWith('ONAPP')) rows = rows.filter((r) => r.app_id === (onlyApp ?? -1));
   if (rows.length === 0) return;
   const messageId = md5(`${event}|${dataJson ?? 'null'}`);
   const now = hit.now();

@@ -142,7 +142,10 @@ class ImmediateSqliteDriver extends SqliteDriver {
   override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
     // After some failures (SQLITE_FULL, I/O errors) SQLite has already rolled the transaction back; a
     // ROLLBACK would fail ("cannot rollback - no transaction is active") and hide the real cause.
-    if (this.guard && !this.guard.inTransaction()) return;
+    if (this.guard && !this.guard.inTransaction()) {
+      this.onWrite?.('rollback'); // rolled back all the same: what the transaction wrote is gone
+      return;
+    }
     await super.rollbackTransaction(connection);
   }
 }
@@ -383,14 +386,14 @@ export async function openStore(location: string, options: StoreOptions = {}): P
     registerDirectReader(db, {
       // Outside a transaction a read runs at once: better-sqlite3 is synchronous, nothing can interleave.
       read: (source, parameters) => (sqlite.inTransaction ? undefined : prepare(source).all(parameters)),
-      ...(writes ? { writes } : {}),
+      ...(writes ? { writes, clock: writes } : {}),
     });
     afterMigrations = () => writes?.learnSchema(sqlite);
     if (writes) requestBegins = () => writes.requestBegins();
     // Inside a transaction its own reads are the only statements on the connection (Kysely's driver
     // holds the connection's lock until COMMIT or ROLLBACK), so they too can run at once; nothing
     // read inside a transaction is remembered (no `writes`): it may not be committed.
-    transactionReader = { read: (source, parameters) => prepare(source).all(parameters) };
+    transactionReader = { read: (source, parameters) => prepare(source).all(parameters), ...(writes ? { clock: writes } : {}) };
   }
   const migrator = new Migrator({ db, provider: new ScrumdMigrations(dialect), allowUnorderedMigrations: true /* 005 came after 006 */ });
   const { error } = await migrator.migrateToLatest();

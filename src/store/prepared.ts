@@ -46,6 +46,12 @@ export interface DirectReader {
    * nothing is remembered.
    */
   writes?: WriteClock;
+  /**
+   * The same clock, also on a transaction's reader (where `writes` is absent, so that prepared reads
+   * are not remembered there): for the few callers that keep their own memory of rows read inside a
+   * transaction and know why that is safe (see writeClockOf).
+   */
+  clock?: WriteClock;
 }
 
 const directReaders = new WeakMap<Kysely<Database>, DirectReader>();
@@ -53,6 +59,18 @@ const directReaders = new WeakMap<Kysely<Database>, DirectReader>();
 /** The store registers the direct reader of its database (SQLite: one synchronous connection). */
 export function registerDirectReader(db: Kysely<Database>, reader: DirectReader): void {
   directReaders.set(db, reader);
+}
+
+/**
+ * The write clock of a SQLite database one process alone serves (undefined elsewhere: PostgreSQL,
+ * several processes), on the database or on one of its transactions. Rows read inside a write
+ * transaction and kept against it stay right: the transaction holds SQLite's write lock (no other
+ * connection commits meanwhile), its own writes count when they run, and a ROLLBACK counts as a write
+ * of every table (writeTracking.ts) — so rows it read after writing them are forgotten if they never
+ * commit.
+ */
+export function writeClockOf(db: Kysely<Database>): WriteClock | undefined {
+  return directReaders.get(db)?.clock;
 }
 
 export interface PreparedOptions {

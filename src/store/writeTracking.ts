@@ -18,8 +18,12 @@ import { memoized } from '../core/memo.js';
 /** The table an INSERT, REPLACE, UPDATE or DELETE writes (Kysely quotes it; hand-written SQL may not). */
 const WRITE = /^\s*(?:insert(?:\s+or\s+\w+)?\s+into|replace\s+into|update(?:\s+or\s+\w+)?|delete\s+from)\s+"?([A-Za-z_][A-Za-z0-9_]*)"?[\s(]/i;
 
-/** Statements that write no rows themselves: a COMMIT makes rows visible that were counted when written. */
-const TRANSACTION_CONTROL = /^\s*(?:begin|commit|end|rollback|savepoint|release)\b/i;
+/**
+ * Statements that write no rows themselves: a COMMIT makes rows visible that were counted when written.
+ * A ROLLBACK (of the transaction or to a savepoint) is not among them: it changes back rows that may
+ * have been read after they were written, so it counts as a write of every table.
+ */
+const TRANSACTION_CONTROL = /^\s*(?:begin|commit|end|savepoint|release)\b/i;
 
 export interface WriteClock {
   /** the count of write statements so far */

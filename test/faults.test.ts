@@ -17,7 +17,7 @@ import { after, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { defaultConfig } from '../src/config.js';
 import { startServer } from '../src/serve.js';
-import { testDatabase, type TestDatabase } from './helpers/database.js';
+import { testDatabase, testingPostgres, type TestDatabase } from './helpers/database.js';
 import { CLI, cliEnv, serveProcess, stopProcess, type ServeProcess } from './helpers/cliProcess.js';
 import { ADMIN_SECRET, rawCall, type Reply } from './helpers/harness.js';
 
@@ -159,6 +159,47 @@ describe('a full disk', () => {
       assert.ok(!lines.some((l) => l.includes('cannot rollback')), lines.join('\n'));
       // room again: writes work (a full disk is not a permanent fault)
       await sql.raw('PRAGMA max_page_count = 1073741823').execute(db);
+      const ok = await rawCall(`${W}/sonet_group.create`, { NAME: 'After', SCRUM_MASTER_ID: 1 }, 'json');
+      assert.equal(ok.status, 200, ok.text);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('a full disk on PostgreSQL', () => {
+  // The PostgreSQL pass only: the database's own error (SQLSTATE 53100) is raised by a trigger, as a
+  // server whose disk is full would answer the INSERT.
+  test('53100 disk_full: the internal-error envelope, the real cause in the log, writes work again once it passes', { skip: !testingPostgres() && 'PostgreSQL pass only' }, async () => {
+    const d = await testDatabase();
+    databases.push(d);
+    const lines: string[] = [];
+    const stream = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(...String(chunk).split('\n').filter(Boolean));
+        done();
+      },
+    });
+    const server = await startServer(
+      { ...defaultConfig, host: '127.0.0.1', port: 0, database: d.location, webhookSecret: ADMIN_SECRET, logLevel: 'warn' },
+      { logger: { level: 'warn', stream } },
+    );
+    try {
+      const W = `${server.origin}/rest/1/${ADMIN_SECRET}`;
+      const db = server.app.store.db;
+      await sql.raw(`create function scrumd_test_disk_full() returns trigger language plpgsql as $$
+        begin raise exception 'could not extend file: No space left on device' using errcode = 'disk_full'; end $$`).execute(db);
+      for (const table of ['sonet_groups', 'tasks']) {
+        await sql.raw(`create trigger scrumd_test_full before insert on ${table} for each row execute function scrumd_test_disk_full()`).execute(db);
+      }
+      assertInternalError(await rawCall(`${W}/sonet_group.create`, { NAME: 'Full', SCRUM_MASTER_ID: 1 }, 'json'), 'disk full');
+      assertInternalError(await rawCall(`${W}/tasks.task.add`, { fields: { TITLE: 'Full', RESPONSIBLE_ID: 1 } }, 'json'), 'task on a full disk');
+      const log = lines.map((l) => JSON.parse(l));
+      assert.ok(
+        log.some((o) => o.level >= 50 && /storage fault \(53100\)/.test(o.msg) && o.err?.code === '53100'),
+        `the cause is not in the log:\n${lines.join('\n')}`,
+      );
+      for (const table of ['sonet_groups', 'tasks']) await sql.raw(`drop trigger scrumd_test_full on ${table}`).execute(db);
       const ok = await rawCall(`${W}/sonet_group.create`, { NAME: 'After', SCRUM_MASTER_ID: 1 }, 'json');
       assert.equal(ok.status, 200, ok.text);
     } finally {

@@ -74,6 +74,13 @@ export class DatabaseFileGoneError extends Error {
 const STORAGE_FAULTS = /^SQLITE_(FULL|IOERR|CORRUPT|NOTADB|READONLY|CANTOPEN|PROTOCOL)/;
 
 /**
+ * The same on PostgreSQL (SQLSTATE): disk full (53100), I/O error (58030), data or index corrupted
+ * (XX001, XX002), a read-only transaction where a write was meant (25006: a standby, or
+ * default_transaction_read_only).
+ */
+const PG_STORAGE_FAULTS = new Set(['53100', '58030', 'XX001', 'XX002', '25006']);
+
+/**
  * What the SQLite driver checks around statements: a write outside a transaction (BEGIN included)
  * first makes sure the database file is still the one opened; storage faults are counted.
  */
@@ -299,7 +306,7 @@ function withStatementCache(db: BetterSqlite3.Database, prepare: (source: string
 }
 
 /** The pool Kysely uses: its clients' queries lose the NUL characters of their parameters (withoutNul). */
-function nulFreePool(pool: pg.Pool): PostgresPool {
+function nulFreePool(pool: pg.Pool, failed: (e: unknown) => void): PostgresPool {
   return {
     connect: async () => {
       const client = await pool.connect();
@@ -307,7 +314,10 @@ function nulFreePool(pool: pg.Pool): PostgresPool {
         // (a cursor, for streamed queries, passes through as it is)
         query: ((text: unknown, values?: readonly unknown[]) =>
           typeof text === 'string'
-            ? client.query(text, values && (withoutNul(values) as unknown[]))
+            ? client.query(text, values && (withoutNul(values) as unknown[])).catch((e: unknown) => {
+                failed(e);
+                throw e;
+              })
             : client.query(text as never)) as unknown as PostgresPoolClient['query'],
         release: (err?: unknown) => client.release(err as Error | boolean | undefined),
       };
@@ -330,7 +340,14 @@ export async function openStore(location: string, options: StoreOptions = {}): P
     // An idle connection the server drops (restart, administrator command) is an event, not a crash:
     // the pool replaces it on the next query.
     pool.on('error', (err) => console.error(`scrumd: PostgreSQL connection lost: ${err.message}`));
-    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: nulFreePool(pool) }) });
+    const failed = (e: unknown) => {
+      const code = (e as { code?: unknown } | null)?.code;
+      if (typeof code === 'string' && PG_STORAGE_FAULTS.has(code)) {
+        faults.count++;
+        faults.last = e as Error;
+      }
+    };
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: nulFreePool(pool, failed) }) });
   } else {
     dialect = 'sqlite';
     if (location !== ':memory:') mkdirSync(dirname(location), { recursive: true });

@@ -23,6 +23,7 @@ import { isPostgresUrl, openStore } from './store/db.js';
 import { control, registerControlCommands, runningServer, type Where } from './controlCli.js';
 import { ControlError } from './control/state.js';
 import { registerEventCommands } from './events/cli.js';
+import { DEFAULT_KEEP_DELIVERIES } from './events/retention.js';
 import { createLocalApp, createOutgoingWebhook } from './events/apps.js';
 import { registerBoardCommands } from './board/cli.js';
 
@@ -99,6 +100,7 @@ program
   .addOption(new Option('--control-token <token>', 'fixed token of the sandbox control API /_scrumd/ (default: random, printed)').env('SCRUMD_CONTROL_TOKEN'))
   .addOption(new Option('--no-control', 'no sandbox control API (/_scrumd/ answers 404): for self-hosted production'))
   .addOption(new Option('--journal-size <n>', 'REST calls kept by the request journal of the control API (0: off)').env('SCRUMD_JOURNAL_SIZE').default(1000).argParser(intArg('journal size', 0, 1_000_000)))
+  .addOption(new Option('--keep-deliveries <n>', 'finished event deliveries kept, the newest; older ones are deleted (0: keep all)').env('SCRUMD_KEEP_DELIVERIES').default(DEFAULT_KEEP_DELIVERIES).argParser(intArg('keep deliveries', 0, 1_000_000_000)))
   .addOption(new Option('--fixture <file>', 'load a fixture (JSON, see `scrumd fixture export`) at start, replacing the state').env('SCRUMD_FIXTURE'))
   .action(async (o) => {
     if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) program.error('error: --tls-cert and --tls-key go together');
@@ -129,6 +131,7 @@ program
       noControl: o.control === false,
       fixture: o.fixture,
       journalSize: o.journalSize,
+      keepDeliveries: o.keepDeliveries,
     };
     try {
       await serve(config, o.workers === 'auto' ? availableParallelism() : Number(o.workers));

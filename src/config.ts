@@ -49,6 +49,8 @@ export interface Config {
   noControl?: boolean;
   /** the request journal's size (last N calls; 0: off); default 1,000 */
   journalSize?: number;
+  /** finished event deliveries kept, the newest (older ones are pruned; 0: all); default 100,000 */
+  keepDeliveries?: number;
   /** a fixture document (JSON file) to load at start, replacing the state (src/control/state.ts) */
   fixture?: string;
 }

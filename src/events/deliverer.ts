@@ -8,6 +8,8 @@
  * (The real service never retries, spec events.md §5.5 — scrumd retries as issue 13 asks; a handler
  * that must see each event once should answer 2xx.) A process killed while sending leaves the delivery
  * `sending` with a lease: it is claimed again when the lease runs out, so nothing is lost after a crash.
+ * The history is bounded: at start and about once a minute the newest `keepDeliveries` finished
+ * deliveries are kept and older finished ones deleted, in small batches when the API is quiet (retention.ts).
  */
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
@@ -19,6 +21,7 @@ import { httpBuildQuery } from './formEncoding.js';
 import { memberIdOf } from './raise.js';
 import { fanOutBatch } from './outbox.js';
 import { edb, type EventDeliveryTable } from './schema.js';
+import { DEFAULT_KEEP_DELIVERIES, pruneDeliveries } from './retention.js';
 import type { Selectable } from 'kysely';
 
 export interface DelivererOptions {
@@ -40,6 +43,12 @@ export interface DelivererOptions {
   quietMs: number;
   /** the longest a claim waits for the API to be quiet: then a batch goes anyway (no starvation) */
   maxDeferMs: number;
+  /** finished deliveries kept, the newest (`serve --keep-deliveries`; 0: all); default from the config */
+  keepDeliveries: number;
+  /** how often older finished deliveries are pruned (retention.ts); also once at start */
+  pruneEveryMs: number;
+  /** rows a pruning statement deletes at most */
+  pruneBatch: number;
 }
 
 export const DEFAULT_DELIVERER_OPTIONS: DelivererOptions = {
@@ -52,6 +61,9 @@ export const DEFAULT_DELIVERER_OPTIONS: DelivererOptions = {
   socketsPerOrigin: 8,
   quietMs: 20,
   maxDeferMs: 1_000,
+  keepDeliveries: DEFAULT_KEEP_DELIVERIES,
+  pruneEveryMs: 60_000,
+  pruneBatch: 1_000,
 };
 
 type Delivery = Selectable<EventDeliveryTable>;
@@ -117,6 +129,9 @@ export class Deliverer {
   private outcomes: Outcome[] = [];
   private flushing: Promise<void> | undefined;
   private readonly agents: { http: HttpAgent; https: HttpsAgent };
+  /** when the last pruning pass began (performance.now()); the first goes at start */
+  private prunedAt = -Infinity;
+  private pruning: Promise<void> | undefined;
 
   constructor(
     private readonly app: App,
@@ -124,7 +139,7 @@ export class Deliverer {
     private readonly origin: string,
     options: Partial<DelivererOptions> = {},
   ) {
-    this.options = { ...DEFAULT_DELIVERER_OPTIONS, ...options };
+    this.options = { ...DEFAULT_DELIVERER_OPTIONS, keepDeliveries: app.config.keepDeliveries ?? DEFAULT_KEEP_DELIVERIES, ...options };
     // Keep-alive connections, a bounded number per origin: a delivery does not pay for a connection
     // (and the handler's server for an accept) each time. Idle ones are closed after 4 s, before a
     // Node receiver's default keep-alive time-out (5 s) would close them under a request.
@@ -156,6 +171,7 @@ export class Deliverer {
     this.stopped = true;
     this.wake();
     await this.loop;
+    await this.pruning;
     await Promise.allSettled([...this.inFlight]);
     await this.flush();
     this.agents.http.destroy();
@@ -214,8 +230,34 @@ export class Deliverer {
     }
   }
 
+  /**
+   * Starts a pruning pass of the delivery history (retention.ts) when one is due: at start, then every
+   * pruneEveryMs. It runs beside the claims, yielding to the API before each of its statements.
+   */
+  private maybePrune(): void {
+    if (this.pruning || this.options.keepDeliveries <= 0) return;
+    if (performance.now() - this.prunedAt < this.options.pruneEveryMs) return;
+    this.prunedAt = performance.now();
+    const pause = async () => {
+      await this.yieldToApi();
+      return !this.stopped;
+    };
+    this.pruning = pause()
+      .then((go) => (go ? pruneDeliveries(this.app.store, { keep: this.options.keepDeliveries, batch: this.options.pruneBatch }, pause) : 0))
+      .then((n) => {
+        if (n > 0) this.app.log.info({ deleted: n, kept: this.options.keepDeliveries }, 'event deliveries: older finished deliveries pruned');
+      })
+      .catch((e) => {
+        if (!this.stopped) this.app.log.warn({ err: e }, 'event deliveries: pruning failed');
+      })
+      .finally(() => {
+        this.pruning = undefined;
+      });
+  }
+
   private async run(): Promise<void> {
     while (!this.stopped) {
+      this.maybePrune();
       let claimed: Prepared[] = [];
       let fanned = 0;
       this.woken = false;

@@ -833,7 +833,7 @@ async function restoreTime(dir: string): Promise<void> {
  * run at once, each on its own copy of one seeded file; after a warm-up of both they are measured in
  * turns (none-handlers, handlers-none, …; BENCH_EVENTS_ROUNDS pairs, 3), and before every measurement
  * the handlers server's queue is drained (POST /_scrumd/events/wait) so that its deliveries never run
- * beside the other side's. Reports req/s and server CPU µs per request of each side and their ratio
+ * beside the other side's, then BENCH_EVENTS_SETTLE ms pass (8000). Reports req/s and server CPU µs per request of each side and their ratio
  * (target ≥ 90 %), and the deliveries/s the receiver got: during the measured updates, and until the
  * queue was empty. Written to docs/BENCHMARKS.md (section `events`) unless BENCH_WRITE=0.
  */
@@ -896,7 +896,12 @@ async function eventsCost(dir: string): Promise<void> {
       const t0 = performance.now();
       const r0 = received;
       const w = await control(h, '/events/wait', { timeout: 600 });
-      return { ms: performance.now() - t0, delivered: received - r0, pending: w.pending as number };
+      const ms = performance.now() - t0;
+      // then a pause before the next measurement: what the drain leaves behind (the pruning pass of the
+      // delivery history, the kernel writing back the ~100 MB the drain wrote) is not measured as the cost
+      // of an update — without it one run in three or four with handlers lost a third of its req/s
+      await new Promise((r) => setTimeout(r, Number(env.BENCH_EVENTS_SETTLE ?? 8000)));
+      return { ms, delivered: received - r0, pending: w.pending as number };
     };
     const rounds = Number(env.BENCH_EVENTS_ROUNDS ?? 3);
     const got: Record<'none' | 'handlers', Measured[]> = { none: [], handlers: [] };

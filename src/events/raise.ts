@@ -201,9 +201,16 @@ export async function raise(db0: Kysely<Database>, event: string, data: unknown,
   const memberId = await memberIdOf(db0);
   const ts = hit.now();
   const nowMs = Date.now(); // scheduling of the deliverer: real time
+  // task and user events: one outbox row for all their handlers, fanned out by the deliverer (outbox.ts)
+  if (viaOutbox(event)) {
+    const targets = outboxTargets(handlers, def, memberId, opts.userId ?? hit.userId);
+    if (targets !== undefined) {
+      await insertOutboxRow.run(db0, hit.hitId, event, dataJson, objectKey, ts, hit.eventSession, targets);
+      hit.written = true;
+    }
+    return;
+  }
   const rows: Insertable<EventDeliveryTable>[] = [];
-  const outbox = viaOutbox(event);
-  const targets: OutboxTarget[] = [];
   for (const h of handlers) {
     if (h.app_id !== null && (h.active !== 'Y' || h.installed !== 'Y')) continue; // spec §5.2
     if (event === 'ONOFFLINEEVENT' && (await offlineNoticeTooSoon(db, h.id, h.options, ts))) continue;
@@ -211,10 +218,6 @@ export async function raise(db0: Kysely<Database>, event: string, data: unknown,
     if (event === 'ONSONETGROUPUPDATE' && (await groupUpdateSuppressed(db, hit.hitId, objectKey, h.app_id, token))) continue;
     const localUser = h.user_id > 0 ? h.user_id : (opts.userId ?? hit.userId);
     const withTokens = def.tokens && h.app_id !== null && localUser > 0;
-    if (outbox) {
-      targets.push([h.id, h.app_id, h.handler, localUser, withTokens ? 1 : 0, withTokens && def.refresh ? 1 : 0, token]);
-      continue;
-    }
     // prefixed with the (time-ordered) hit id: see Hit.hitId
     const dedupe = `${hit.hitId}.${createHash('sha256')
       .update([hit.hitId, h.app_id ?? '', h.handler, localUser, token, hit.eventSession, event, dataJson ?? ''].join('\u0000'))
@@ -247,16 +250,39 @@ export async function raise(db0: Kysely<Database>, event: string, data: unknown,
       hit.written = true;
     } else rows.push(row);
   }
-  // task and user events: one outbox row for all their handlers, fanned out by the deliverer (outbox.ts)
-  if (targets.length > 0) {
-    await insertOutboxRow.run(db0, hit.hitId, event, dataJson, objectKey, ts, hit.eventSession, JSON.stringify(targets));
-    hit.written = true;
-  }
   // the other events' deliveries: one statement (at most 500 rows each), not one per handler
   for (let i = 0; i < rows.length; i += 500) {
     await insertDeliveries(db, rows.slice(i, i + 500));
     hit.written = true;
   }
+}
+
+type HandlerRows = Awaited<ReturnType<typeof onlineHandlersQuery.all>>;
+
+/** The outbox targets (JSON) of a kept handler list, per event definition, member id and user. */
+const targetsMemo = new WeakMap<HandlerRows, Map<string, string | undefined>>();
+
+/**
+ * An outbox row's targets as JSON (OutboxTarget[]): the handlers of installed, active apps and the
+ * webhooks, each with its user and application token; undefined when none. Remembered for a handler
+ * list kept in memory (keptRows returns the same array until a handler or an app changes).
+ */
+function outboxTargets(handlers: HandlerRows, def: { tokens: boolean; refresh: boolean }, memberId: string, fallbackUser: number): string | undefined {
+  let memo = targetsMemo.get(handlers);
+  if (!memo) targetsMemo.set(handlers, (memo = new Map()));
+  const key = `${def.tokens ? 1 : 0}${def.refresh ? 1 : 0}|${memberId}|${fallbackUser}`;
+  if (memo.has(key)) return memo.get(key);
+  const targets: OutboxTarget[] = [];
+  for (const h of handlers) {
+    if (h.app_id !== null && (h.active !== 'Y' || h.installed !== 'Y')) continue; // spec §5.2
+    const token = h.app_id !== null ? applicationToken({ id: h.app_id, client_id: h.client_id ?? '', application_token: h.application_token ?? '' }, memberId) : h.hook_token;
+    const localUser = h.user_id > 0 ? h.user_id : fallbackUser;
+    const withTokens = def.tokens && h.app_id !== null && localUser > 0;
+    targets.push([h.id, h.app_id, h.handler, localUser, withTokens ? 1 : 0, withTokens && def.refresh ? 1 : 0, token]);
+  }
+  const json = targets.length > 0 ? JSON.stringify(targets) : undefined;
+  if (memo.size < 1_000) memo.set(key, json); // keys: users who raise events; bounded all the same
+  return json;
 }
 
 const insertOutboxRow = preparedQuery(

@@ -120,19 +120,25 @@ describe('the database file under a running server', () => {
   });
 });
 
+/** A server in this process on `database`, its log lines (at warn and above) collected as they come. */
+async function loggedServer(database: string): Promise<{ server: Awaited<ReturnType<typeof startServer>>; lines: string[] }> {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(...String(chunk).split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const server = await startServer(
+    { ...defaultConfig, host: '127.0.0.1', port: 0, database, webhookSecret: ADMIN_SECRET, logLevel: 'warn' },
+    { logger: { level: 'warn', stream } },
+  );
+  return { server, lines };
+}
+
 describe('a full disk', () => {
   test('SQLITE_FULL: the internal-error envelope, the real cause in the log, and writes work again once there is room', async () => {
-    const lines: string[] = [];
-    const stream = new Writable({
-      write(chunk, _enc, done) {
-        lines.push(...String(chunk).split('\n').filter(Boolean));
-        done();
-      },
-    });
-    const server = await startServer(
-      { ...defaultConfig, host: '127.0.0.1', port: 0, database: join(dir, 'full', 'scrumd.db'), webhookSecret: ADMIN_SECRET, logLevel: 'warn' },
-      { logger: { level: 'warn', stream } },
-    );
+    const { server, lines } = await loggedServer(join(dir, 'full', 'scrumd.db'));
     try {
       const W = `${server.origin}/rest/1/${ADMIN_SECRET}`;
       const db = server.app.store.db;
@@ -173,17 +179,7 @@ describe('a full disk on PostgreSQL', () => {
   test('53100 disk_full: the internal-error envelope, the real cause in the log, writes work again once it passes', { skip: !testingPostgres() && 'PostgreSQL pass only' }, async () => {
     const d = await testDatabase();
     databases.push(d);
-    const lines: string[] = [];
-    const stream = new Writable({
-      write(chunk, _enc, done) {
-        lines.push(...String(chunk).split('\n').filter(Boolean));
-        done();
-      },
-    });
-    const server = await startServer(
-      { ...defaultConfig, host: '127.0.0.1', port: 0, database: d.location, webhookSecret: ADMIN_SECRET, logLevel: 'warn' },
-      { logger: { level: 'warn', stream } },
-    );
+    const { server, lines } = await loggedServer(d.location);
     try {
       const W = `${server.origin}/rest/1/${ADMIN_SECRET}`;
       const db = server.app.store.db;

@@ -27,6 +27,7 @@ import { GroupCommit } from './groupCommit.js';
 import { WriteTracker } from './writeTracking.js';
 import { registerDirectReader, type DirectReader } from './prepared.js';
 import { registerSqliteFunctions, withoutNul } from './sqlFunctions.js';
+import { isStorageFault } from './dialectErrors.js';
 
 export interface Store {
   db: Kysely<Database>;
@@ -69,16 +70,6 @@ export class DatabaseFileGoneError extends Error {
     this.name = 'DatabaseFileGoneError';
   }
 }
-
-/** SQLite result codes that mean the storage failed, not the statement (disk full, I/O, corruption, read-only). */
-const STORAGE_FAULTS = /^SQLITE_(FULL|IOERR|CORRUPT|NOTADB|READONLY|CANTOPEN|PROTOCOL)/;
-
-/**
- * The same on PostgreSQL (SQLSTATE): disk full (53100), I/O error (58030), data or index corrupted
- * (XX001, XX002), a read-only transaction where a write was meant (25006: a standby, or
- * default_transaction_read_only).
- */
-const PG_STORAGE_FAULTS = new Set(['53100', '58030', 'XX001', 'XX002', '25006']);
 
 /**
  * What the SQLite driver checks around statements: a write outside a transaction (BEGIN included)
@@ -334,20 +325,20 @@ export async function openStore(location: string, options: StoreOptions = {}): P
   let transactionReader: DirectReader | undefined;
   let requestBegins = () => {};
   const faults: { count: number; last?: Error } = { count: 0 };
+  /** Counts a failed statement that was a storage fault (either dialect; the file gone, on SQLite). */
+  const countFault = (e: unknown) => {
+    if (e instanceof DatabaseFileGoneError || isStorageFault(e)) {
+      faults.count++;
+      faults.last = e as Error;
+    }
+  };
   if (isPostgresUrl(location)) {
     dialect = 'postgres';
     const pool = new (pgLib().Pool)({ connectionString: location, max: 10 });
     // An idle connection the server drops (restart, administrator command) is an event, not a crash:
     // the pool replaces it on the next query.
     pool.on('error', (err) => console.error(`scrumd: PostgreSQL connection lost: ${err.message}`));
-    const failed = (e: unknown) => {
-      const code = (e as { code?: unknown } | null)?.code;
-      if (typeof code === 'string' && PG_STORAGE_FAULTS.has(code)) {
-        faults.count++;
-        faults.last = e as Error;
-      }
-    };
-    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: nulFreePool(pool, failed) }) });
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: nulFreePool(pool, countFault) }) });
   } else {
     dialect = 'sqlite';
     if (location !== ':memory:') mkdirSync(dirname(location), { recursive: true });
@@ -368,13 +359,7 @@ export async function openStore(location: string, options: StoreOptions = {}): P
         }
         throw gone;
       },
-      failed: (e) => {
-        const code = (e as { code?: unknown } | null)?.code;
-        if (e instanceof DatabaseFileGoneError || (typeof code === 'string' && STORAGE_FAULTS.test(code))) {
-          faults.count++;
-          faults.last = e as Error;
-        }
-      },
+      failed: countFault,
     };
     sqlite.pragma('journal_mode = WAL');
     if (options.soleProcess && location !== ':memory:') {

@@ -2,7 +2,7 @@
  * What a database failure means, on SQLite and PostgreSQL alike: the dialects' error codes are known
  * here only. The domain asks whether a unique index refused a row (an invariant held by the database);
  * the transaction runner (`isRetryable`, `isParentGone`) whether running the transaction again may
- * succeed.
+ * succeed; the store (`isStorageFault`) whether the storage failed rather than the statement.
  */
 
 function codeOf(e: unknown): string | undefined {
@@ -34,4 +34,20 @@ export function isRetryable(e: unknown): boolean {
  */
 export function isParentGone(e: unknown): boolean {
   return codeOf(e) === '23503';
+}
+
+/** SQLite result codes that mean the storage failed, not the statement (disk full, I/O, corruption, read-only). */
+const SQLITE_STORAGE_FAULTS = /^SQLITE_(FULL|IOERR|CORRUPT|NOTADB|READONLY|CANTOPEN|PROTOCOL)/;
+
+/**
+ * The same on PostgreSQL (SQLSTATE): disk full (53100), I/O error (58030), data or index corrupted
+ * (XX001, XX002), a read-only transaction where a write was meant (25006: a standby, or
+ * default_transaction_read_only).
+ */
+const PG_STORAGE_FAULTS = new Set(['53100', '58030', 'XX001', 'XX002', '25006']);
+
+/** The storage failed (disk full, I/O, corruption, read-only), not the statement: a loud fault, not an answer. */
+export function isStorageFault(e: unknown): boolean {
+  const code = codeOf(e);
+  return code !== undefined && (PG_STORAGE_FAULTS.has(code) || SQLITE_STORAGE_FAULTS.test(code));
 }

@@ -19,8 +19,7 @@ import { EVENT_SESSION_TTL } from '../domain/oauth.js';
 import { EVENTS } from './catalogue.js';
 import { edb, type EventDeliveryTable, type EventsDatabase } from './schema.js';
 import { viaOutbox, type OutboxTarget } from './outbox.js';
-import { preparedQuery, writeClockOf } from '../store/prepared.js';
-import type { WriteClock } from '../store/writeTracking.js';
+import { preparedQuery } from '../store/prepared.js';
 
 /**
  * One hit: the calls whose events collapse together. Its id is drawn when an event first needs it, so
@@ -87,12 +86,18 @@ export function currentHit(): Hit | undefined {
   return hits.getStore();
 }
 
-const memberIdQuery = preparedQuery((db: Kysely<Database>, key: string) => db.selectFrom('settings').select('value').where('key', '=', key));
+/**
+ * The rows every raised event reads (the member id, its handlers) are remembered, on a SQLite database
+ * this process alone serves, until a table they read is written — inside the change's transaction
+ * too, empty answers included: most events have no handler, and most writing calls raise one.
+ */
+const ON_EVERY_EVENT = { remember: true, inTransactions: true } as const;
+
+const memberIdQuery = preparedQuery((db: Kysely<Database>, key: string) => db.selectFrom('settings').select('value').where('key', '=', key), ON_EVERY_EVENT);
 
 /** The portal's member id (32 hex). */
 export async function memberIdOf(db: Kysely<Database>): Promise<string> {
-  const rows = await keptRows(db, 'member_id', SETTINGS, () => memberIdQuery.all(db, 'member_id'));
-  return rows[0]?.value ?? '';
+  return (await memberIdQuery.first(db, 'member_id'))?.value ?? '';
 }
 
 /**
@@ -108,6 +113,7 @@ const onlineHandlersQuery = preparedQuery((db: Kysely<Database>, event: string) 
     .where('h.event_name', '=', event)
     .where('h.handler', '<>', '')
     .orderBy('h.id'),
+  ON_EVERY_EVENT,
 );
 const offlineHandlersQuery = preparedQuery((db: Kysely<Database>, event: string) =>
   edb(db)
@@ -119,32 +125,8 @@ const offlineHandlersQuery = preparedQuery((db: Kysely<Database>, event: string)
     .where('a.active', '=', 'Y')
     .where('a.installed', '=', 'Y')
     .orderBy('h.id'),
+  ON_EVERY_EVENT,
 );
-const HANDLER_TABLES = ['event_handlers', 'oauth_apps'] as const;
-const SETTINGS = ['settings'] as const;
-
-/**
- * Rows every raised event reads (its handlers, the member id), kept in memory where the store has a
- * write clock (SQLite served by this process alone) until one of `tables` is written — read on the
- * change's transaction, which is safe there (writeClockOf). Elsewhere they are read every time. Kept
- * empty answers too: most events have no handler, and most calls raise one.
- */
-const kept = new WeakMap<WriteClock, Map<string, { at: number; rows: readonly unknown[] }>>();
-
-async function keptRows<R>(db: Kysely<Database>, key: string, tables: readonly string[], read: () => Promise<readonly R[]>): Promise<readonly R[]> {
-  const clock = writeClockOf(db);
-  if (!clock) return read();
-  let memory = kept.get(clock);
-  if (!memory) kept.set(clock, (memory = new Map()));
-  const hit = memory.get(key);
-  if (hit && clock.unchangedSince(tables, hit.at)) return hit.rows as readonly R[];
-  const at = clock.now();
-  const rows = await read();
-  if (memory.size > 1_000) memory.clear(); // keys are event names (a closed set); bounded all the same
-  memory.set(key, { at, rows });
-  return rows;
-}
-
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 
 /**
@@ -192,7 +174,7 @@ export async function raise(db0: Kysely<Database>, event: string, data: unknown,
   if (hit.eventSession <= 0) return; // the loop limit (spec §5.7): no event at all, online or offline
   const dataJson = data === null ? null : JSON.stringify(data);
   if (def.offline) await recordOffline(db, hit, event, dataJson, opts.onlyApp);
-  let handlers = await keptRows(db0, `online|${event}`, HANDLER_TABLES, () => onlineHandlersQuery.all(db0, event));
+  let handlers = await onlineHandlersQuery.all(db0, event);
   if (event.startsWith('ONAPP') || event === 'ONOFFLINEEVENT') {
     const only = opts.onlyApp ?? -1;
     handlers = handlers.filter((h) => h.app_id === only);
@@ -265,7 +247,7 @@ const targetsMemo = new WeakMap<HandlerRows, Map<string, string | undefined>>();
 /**
  * An outbox row's targets as JSON (OutboxTarget[]): the handlers of installed, active apps and the
  * webhooks, each with its user and application token; undefined when none. Remembered for a handler
- * list kept in memory (keptRows returns the same array until a handler or an app changes).
+ * list remembered in memory (the query answers the same array until a handler or an app changes).
  */
 function outboxTargets(handlers: HandlerRows, def: { tokens: boolean; refresh: boolean }, memberId: string, fallbackUser: number): string | undefined {
   let memo = targetsMemo.get(handlers);
@@ -326,7 +308,7 @@ export async function raiseUserAdd(db: Kysely<Database>, userId: number, now: nu
  */
 async function recordOffline(db: Kysely<EventsDatabase>, hit: Hit, event: string, dataJson: string | null, onlyApp: number | undefined): Promise<void> {
   const db0 = db as unknown as Kysely<Database>;
-  let rows = await keptRows(db0, `offline|${event}`, HANDLER_TABLES, () => offlineHandlersQuery.all(db0, event));
+  let rows = await offlineHandlersQuery.all(db0, event);
   if (event.startsWith('ONAPP')) rows = rows.filter((r) => r.app_id === (onlyApp ?? -1));
   if (rows.length === 0) return;
   const messageId = md5(`${event}|${dataJson ?? 'null'}`);

@@ -48,8 +48,11 @@ export interface DirectReader {
   writes?: WriteClock;
   /**
    * The same clock, also on a transaction's reader (where `writes` is absent, so that prepared reads
-   * are not remembered there): for the few callers that keep their own memory of rows read inside a
-   * transaction and know why that is safe (see writeClockOf).
+   * are not remembered there): for the queries remembered `inTransactions`. Rows read inside a write
+   * transaction and kept against it stay right: the transaction holds SQLite's write lock (no other
+   * connection commits meanwhile), its own writes count when they run, and a ROLLBACK counts as a write
+   * of every table (writeTracking.ts) — so rows it read after writing them are forgotten if they never
+   * commit.
    */
   clock?: WriteClock;
 }
@@ -59,18 +62,6 @@ const directReaders = new WeakMap<Kysely<Database>, DirectReader>();
 /** The store registers the direct reader of its database (SQLite: one synchronous connection). */
 export function registerDirectReader(db: Kysely<Database>, reader: DirectReader): void {
   directReaders.set(db, reader);
-}
-
-/**
- * The write clock of a SQLite database one process alone serves (undefined elsewhere: PostgreSQL,
- * several processes), on the database or on one of its transactions. Rows read inside a write
- * transaction and kept against it stay right: the transaction holds SQLite's write lock (no other
- * connection commits meanwhile), its own writes count when they run, and a ROLLBACK counts as a write
- * of every table (writeTracking.ts) — so rows it read after writing them are forgotten if they never
- * commit.
- */
-export function writeClockOf(db: Kysely<Database>): WriteClock | undefined {
-  return directReaders.get(db)?.clock;
 }
 
 export interface PreparedOptions {
@@ -86,6 +77,13 @@ export interface PreparedOptions {
    * For the lookups that (nearly) every call makes: credentials, a sprint, a group role.
    */
   remember?: boolean;
+  /**
+   * With `remember`: remember also what is read inside a transaction (its reader carries the same
+   * write clock: DirectReader.clock says why that is right), and empty answers too. For the reads every
+   * write makes on its own transaction (the handlers of a raised event, the member id), where most
+   * answers are empty (no handler bound).
+   */
+  inTransactions?: boolean;
 }
 
 /** At most this many remembered answers per prepared query; beyond it the query starts afresh. */
@@ -111,20 +109,21 @@ function frozen(rows: unknown[]): readonly unknown[] {
  */
 function readRemembering(
   direct: DirectReader,
+  writes: WriteClock | undefined,
   remembered: Map<unknown, Remembered>,
   limit: number,
   key: unknown,
   sql: string,
   parameters: () => readonly unknown[],
+  empty = false,
 ): readonly unknown[] | undefined {
-  const writes = direct.writes;
   const tables = writes?.tablesIn(sql);
   if (!writes || !tables || tables.length === 0) return direct.read(sql, parameters());
   const hit = remembered.get(key);
   if (hit !== undefined && writes.unchangedSince(tables, hit.at)) return hit.rows;
   const at = writes.now();
   const found = direct.read(sql, parameters());
-  if (found === undefined || found.length === 0) return found;
+  if (found === undefined || (found.length === 0 && !empty)) return found;
   if (remembered.size >= limit) remembered.clear();
   const rows = frozen(found);
   remembered.set(key, { at, rows });
@@ -146,7 +145,7 @@ export async function rememberedRows<R>(db: Kysely<Database>, query: Compilable<
     let remembered = builtMemory.get(db);
     if (!remembered) builtMemory.set(db, (remembered = new Map()));
     const key = `${compiled.sql}\u0000${JSON.stringify(compiled.parameters)}`;
-    const found = readRemembering(direct, remembered, REMEMBERED_BUILT, key, compiled.sql, () => compiled.parameters);
+    const found = readRemembering(direct, direct.writes, remembered, REMEMBERED_BUILT, key, compiled.sql, () => compiled.parameters);
     if (found) return found as readonly R[];
   }
   return (await db.executeQuery<R>(compiled)).rows;
@@ -174,17 +173,19 @@ export function preparedQuery<A extends unknown[], R>(
     const c = compiledFor(db);
     return db.executeQuery<R>(CompiledQuery.raw(c.sql, parametersOf(c, args)));
   };
-  const memory = options.remember ? new WeakMap<Kysely<Database>, Map<unknown, Remembered>>() : undefined;
+  // per write clock: a database and its transactions share one
+  const memory = options.remember ? new WeakMap<WriteClock, Map<unknown, Remembered>>() : undefined;
   /** Rows read directly, remembered where allowed; undefined when they cannot be read directly now. */
   const directRows = (db: Kysely<Database>, direct: DirectReader, args: A): readonly R[] | undefined => {
     const c = compiledFor(db);
     const parameters = () => parametersOf(c, args);
-    if (!memory || !direct.writes) return direct.read(c.sql, parameters()) as R[] | undefined;
-    let remembered = memory.get(db);
-    if (!remembered) memory.set(db, (remembered = new Map()));
+    const writes = direct.writes ?? (options.inTransactions ? direct.clock : undefined);
+    if (!memory || !writes) return direct.read(c.sql, parameters()) as R[] | undefined;
+    let remembered = memory.get(writes);
+    if (!remembered) memory.set(writes, (remembered = new Map()));
     // numbers and strings only (ids, hashes): the one argument itself, or all of them in one string
     const key = args.length === 1 ? args[0] : args.join('\u0000');
-    return readRemembering(direct, remembered, REMEMBERED_PER_QUERY, key, c.sql, parameters) as readonly R[] | undefined;
+    return readRemembering(direct, writes, remembered, REMEMBERED_PER_QUERY, key, c.sql, parameters, options.inTransactions) as readonly R[] | undefined;
   };
   /** Rows of a reading query: directly where the store allows it (not inside a transaction), else through Kysely. */
   const rows = async (db: Kysely<Database>, args: A): Promise<readonly R[]> => {
